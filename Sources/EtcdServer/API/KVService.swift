@@ -1,0 +1,87 @@
+import EtcdAPI
+import GRPC
+import KVStore
+import SwiftProtobuf
+
+/// etcdserverpb.KV: Range, Put, DeleteRange, Txn, Compact.
+struct KVService {
+    let member: EtcdMember
+    let maxTxnOps: Int
+
+    func register(on server: GRPCServer) {
+        server.unary("/etcdserverpb.KV/Range") { (r: Etcdserverpb_RangeRequest, call: UnaryResponder<Etcdserverpb_RangeResponse>) in
+            range(r, call)
+        }
+        server.unary("/etcdserverpb.KV/Put") { (r: Etcdserverpb_PutRequest, call: UnaryResponder<Etcdserverpb_PutResponse>) in
+            write(call, check: { () throws(EtcdError) in try RequestValidation.check(r) }, { $0.put = r }) { result in
+                if case .put(let response) = result { return response }
+                return nil
+            }
+        }
+        server.unary("/etcdserverpb.KV/DeleteRange") { (r: Etcdserverpb_DeleteRangeRequest, call: UnaryResponder<Etcdserverpb_DeleteRangeResponse>) in
+            write(call, check: { () throws(EtcdError) in try RequestValidation.check(r) }, { $0.deleteRange = r }) { result in
+                if case .deleteRange(let response) = result { return response }
+                return nil
+            }
+        }
+        server.unary("/etcdserverpb.KV/Txn") { (r: Etcdserverpb_TxnRequest, call: UnaryResponder<Etcdserverpb_TxnResponse>) in
+            txn(r, call)
+        }
+        server.unary("/etcdserverpb.KV/Compact") { (r: Etcdserverpb_CompactionRequest, call: UnaryResponder<Etcdserverpb_CompactionResponse>) in
+            write(call, check: { () throws(EtcdError) in }, { $0.compaction = r }) { result in
+                if case .compaction(let response) = result { return response }
+                return nil
+            }
+        }
+    }
+
+    private func range(_ r: Etcdserverpb_RangeRequest, _ call: UnaryResponder<Etcdserverpb_RangeResponse>) {
+        do throws(EtcdError) { try RequestValidation.check(r) } catch { return call.fail(error.status) }
+        read(call, serializable: r.serializable) { () throws(EtcdError) in
+            var response = try member.store.range(r)
+            response.header = member.header(revision: response.header.revision)
+            return response
+        }
+    }
+
+    private func txn(_ r: Etcdserverpb_TxnRequest, _ call: UnaryResponder<Etcdserverpb_TxnResponse>) {
+        do throws(EtcdError) { try RequestValidation.check(r, maxTxnOps: maxTxnOps) } catch { return call.fail(error.status) }
+        if KVStore.isReadOnlyTxn(r) {
+            // etcd answers a txn that writes nothing locally, after a ReadIndex unless serializable.
+            return read(call, serializable: r.isSerializable) { () throws(EtcdError) in
+                var response = try member.store.readOnlyTxn(r)
+                response.header = member.header(revision: response.header.revision)
+                return response
+            }
+        }
+        write(call, check: { () throws(EtcdError) in }, { $0.txn = r }) { result in
+            if case .txn(let response) = result { return response }
+            return nil
+        }
+    }
+
+    /// Serves a read now (serializable) or after a ReadIndex round (linearizable).
+    private func read<Response: SwiftProtobuf.Message>(_ call: UnaryResponder<Response>, serializable: Bool,
+                                                      _ body: @escaping () throws(EtcdError) -> Response) {
+        func serve() {
+            do throws(EtcdError) { call.respond(try body()) } catch { call.fail(error.status) }
+        }
+        if serializable { return serve() }
+        member.linearizableRead(timeoutMilliseconds: call.remainingMilliseconds(now: member.loop.nowMilliseconds)) { result in
+            switch result {
+            case .success: serve()
+            case .failure(let error): call.fail(error.status)
+            }
+        }
+    }
+
+    /// Validates, proposes through Raft, and answers with the applied result.
+    private func write<Response: HasResponseHeader>(_ call: UnaryResponder<Response>, check: () throws(EtcdError) -> Void,
+                                                    _ fill: (inout Etcdserverpb_InternalRaftRequest) -> Void,
+                                                    _ extract: @escaping (ApplyResult) -> Response?) {
+        do throws(EtcdError) { try check() } catch { return call.fail(error.status) }
+        var request = Etcdserverpb_InternalRaftRequest()
+        fill(&request)
+        member.proposeAndRespond(request, call, extract)
+    }
+}

@@ -1,0 +1,78 @@
+import EtcdAPI
+import GRPC
+import KVStore
+import SwiftProtobuf
+
+/// etcdserverpb.Lease: Grant and Revoke go through Raft; KeepAlive renews on the leader only
+/// (renewals are not replicated, as in etcd); TimeToLive and Leases read the leader's lessor.
+struct LeaseService {
+    let member: EtcdMember
+
+    func register(on server: GRPCServer) {
+        server.unary("/etcdserverpb.Lease/LeaseGrant") { (r: Etcdserverpb_LeaseGrantRequest, call: UnaryResponder<Etcdserverpb_LeaseGrantResponse>) in
+            var request = Etcdserverpb_InternalRaftRequest()
+            request.leaseGrant = r
+            member.proposeAndRespond(request, call) { if case .leaseGrant(let response) = $0 { return response }; return nil }
+        }
+        server.unary("/etcdserverpb.Lease/LeaseRevoke") { (r: Etcdserverpb_LeaseRevokeRequest, call: UnaryResponder<Etcdserverpb_LeaseRevokeResponse>) in
+            var request = Etcdserverpb_InternalRaftRequest()
+            request.leaseRevoke = r
+            member.proposeAndRespond(request, call) { if case .leaseRevoke(let response) = $0 { return response }; return nil }
+        }
+        server.unary("/etcdserverpb.Lease/LeaseTimeToLive") { (r: Etcdserverpb_LeaseTimeToLiveRequest, call: UnaryResponder<Etcdserverpb_LeaseTimeToLiveResponse>) in
+            whenLeader(call) { () throws(EtcdError) in try timeToLive(r) }
+        }
+        server.unary("/etcdserverpb.Lease/LeaseLeases") { (_: Etcdserverpb_LeaseLeasesRequest, call: UnaryResponder<Etcdserverpb_LeaseLeasesResponse>) in
+            whenLeader(call) { () throws(EtcdError) in
+                var response = Etcdserverpb_LeaseLeasesResponse()
+                response.header = member.header()
+                response.leases = member.store.lessor.leases().map { id in
+                    var status = Etcdserverpb_LeaseStatus()
+                    status.id = id.rawValue
+                    return status
+                }
+                return response
+            }
+        }
+        server.stream("/etcdserverpb.Lease/LeaseKeepAlive") { (stream: ServerStream<Etcdserverpb_LeaseKeepAliveRequest, Etcdserverpb_LeaseKeepAliveResponse>) in
+            stream.onMessage = { request in keepAlive(request, stream) }
+            stream.onHalfClose = { stream.finish(GRPCStatus(code: .ok, message: "")) }
+        }
+    }
+
+    private func keepAlive(_ request: Etcdserverpb_LeaseKeepAliveRequest,
+                           _ stream: ServerStream<Etcdserverpb_LeaseKeepAliveRequest, Etcdserverpb_LeaseKeepAliveResponse>) {
+        guard member.isLeader else {
+            return stream.finish(member.leader == .none ? EtcdError.noLeader.status : EtcdError.notLeader.status)
+        }
+        var response = Etcdserverpb_LeaseKeepAliveResponse()
+        response.id = request.id
+        // etcd answers an unknown lease with TTL 0 rather than an error.
+        response.ttl = (try? member.store.lessor.renew(LeaseID(request.id), nowMilliseconds: member.loop.nowMilliseconds)) ?? 0
+        response.header = member.header()
+        if !stream.send(response) {
+            stream.finish(EtcdError.tooManyRequests.status)
+        }
+    }
+
+    private func timeToLive(_ r: Etcdserverpb_LeaseTimeToLiveRequest) throws(EtcdError) -> Etcdserverpb_LeaseTimeToLiveResponse {
+        var response = Etcdserverpb_LeaseTimeToLiveResponse()
+        response.header = member.header()
+        response.id = r.id
+        guard let info = try? member.store.lessor.timeToLive(LeaseID(r.id), keys: r.keys, nowMilliseconds: member.loop.nowMilliseconds) else {
+            response.ttl = -1  // etcd reports a missing lease as TTL -1
+            return response
+        }
+        response.ttl = info.remainingTTL
+        response.grantedTtl = info.grantedTTL
+        response.keys = info.keys
+        return response
+    }
+
+    private func whenLeader<Response: SwiftProtobuf.Message>(_ call: UnaryResponder<Response>, _ body: @escaping () throws(EtcdError) -> Response) {
+        guard member.isLeader else {
+            return call.fail(member.leader == .none ? EtcdError.noLeader.status : EtcdError.notLeader.status)
+        }
+        do throws(EtcdError) { call.respond(try body()) } catch { call.fail(error.status) }
+    }
+}

@@ -1,0 +1,107 @@
+import EtcdAPI
+import Foundation
+import GRPC
+import KVStore
+
+/// The etcd version Keel is wire-compatible with, as clients see it.
+public enum EtcdVersion {
+    public static let server = "3.4.23"
+    public static let cluster = "3.4.0"
+    public static let clusterMajorMinor = "3.4"
+}
+
+/// etcdserverpb.Maintenance: Status, Alarm, Defragment, Hash, HashKV, Snapshot.
+struct MaintenanceService {
+    let member: EtcdMember
+
+    func register(on server: GRPCServer) {
+        server.unary("/etcdserverpb.Maintenance/Status") { (_: Etcdserverpb_StatusRequest, call: UnaryResponder<Etcdserverpb_StatusResponse>) in
+            call.respond(status())
+        }
+        server.unary("/etcdserverpb.Maintenance/Alarm") { (r: Etcdserverpb_AlarmRequest, call: UnaryResponder<Etcdserverpb_AlarmResponse>) in
+            var request = Etcdserverpb_InternalRaftRequest()
+            request.alarm = r
+            member.proposeAndRespond(request, call) { if case .alarm(let response) = $0 { return response }; return nil }
+        }
+        server.unary("/etcdserverpb.Maintenance/Defragment") { (_: Etcdserverpb_DefragmentRequest, call: UnaryResponder<Etcdserverpb_DefragmentResponse>) in
+            do {
+                try member.store.defragment()
+                var response = Etcdserverpb_DefragmentResponse()
+                response.header = member.header()
+                call.respond(response)
+            } catch {
+                call.fail(GRPCStatus(code: .unknown, message: "\(error)"))
+            }
+        }
+        server.unary("/etcdserverpb.Maintenance/Hash") { (_: Etcdserverpb_HashRequest, call: UnaryResponder<Etcdserverpb_HashResponse>) in
+            var response = Etcdserverpb_HashResponse()
+            response.header = member.header()
+            response.hash = member.store.hash()
+            call.respond(response)
+        }
+        server.unary("/etcdserverpb.Maintenance/HashKV") { (r: Etcdserverpb_HashKVRequest, call: UnaryResponder<Etcdserverpb_HashKVResponse>) in
+            do throws(EtcdError) {
+                let result = try member.store.hashKV(revision: r.revision)
+                var response = Etcdserverpb_HashKVResponse()
+                response.header = member.header(revision: result.revision)
+                response.hash = result.hash
+                response.compactRevision = result.compactRevision
+                call.respond(response)
+            } catch {
+                call.fail(error.status)
+            }
+        }
+        server.stream("/etcdserverpb.Maintenance/Snapshot") { (stream: ServerStream<Etcdserverpb_SnapshotRequest, Etcdserverpb_SnapshotResponse>) in
+            stream.onMessage = { _ in sendSnapshot(stream) }
+        }
+        server.unary("/etcdserverpb.Maintenance/MoveLeader") { (_: Etcdserverpb_MoveLeaderRequest, call: UnaryResponder<Etcdserverpb_MoveLeaderResponse>) in
+            call.fail(GRPCStatus(code: .failedPrecondition, message: "etcdserver: bad leader transferee"))
+        }
+    }
+
+    private func status() -> Etcdserverpb_StatusResponse {
+        var response = Etcdserverpb_StatusResponse()
+        response.header = member.header()
+        response.version = EtcdVersion.server
+        response.dbSize = member.store.dbSizeBytes
+        response.dbSizeInUse = member.store.dbSizeInUseBytes
+        response.leader = member.leader.rawValue
+        response.raftIndex = member.commitIndex.rawValue
+        response.raftTerm = member.term.rawValue
+        response.raftAppliedIndex = member.appliedIndex.rawValue
+        response.isLearner = member.members[member.memberID]?.isLearner ?? false
+        response.errors = member.store.activeAlarms.map { "memberID:\($0.memberID) alarm:\($0.type) " }
+        return response
+    }
+
+    /// Streams a consistent copy of the backend in 32 KiB chunks, with the bytes left in each,
+    /// followed by the SHA-256 of the copy (etcd's integrity trailer, checked by `etcdctl`).
+    private func sendSnapshot(_ stream: ServerStream<Etcdserverpb_SnapshotRequest, Etcdserverpb_SnapshotResponse>) {
+        let path = member.options.snapDirectory + "/snapshot-\(member.loop.nowMilliseconds).tmp"
+        var bytes: Data
+        do {
+            try member.store.writeSnapshot(to: path)
+            defer { try? FileManager.default.removeItem(atPath: path) }
+            bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            return stream.finish(GRPCStatus(code: .internalError, message: "\(error)"))
+        }
+        bytes.append(contentsOf: SHA256.hash([UInt8](bytes)))
+        var offset = 0
+        func pump() {
+            while offset < bytes.count {
+                let end = min(offset + 32 * 1024, bytes.count)
+                var chunk = Etcdserverpb_SnapshotResponse()
+                chunk.header = member.header()
+                chunk.blob = bytes.subdata(in: offset..<end)
+                chunk.remainingBytes = UInt64(bytes.count - end)
+                guard stream.send(chunk) else { return }  // resumes from onWritable
+                offset = end
+            }
+            stream.onWritable = nil
+            stream.finish(GRPCStatus(code: .ok, message: ""))
+        }
+        stream.onWritable = { pump() }
+        pump()
+    }
+}

@@ -1,0 +1,29 @@
+/// Prometheus text exposition of the member's state, under etcd's metric names where the
+/// meaning is the same.
+final class Metrics {
+    var proposalsFailed = 0
+    var grpcRequests = 0
+
+    func render(_ member: EtcdMember) -> String {
+        var out = ""
+        func gauge(_ name: String, _ help: String, _ value: some Numeric & CustomStringConvertible) {
+            out += "# HELP \(name) \(help)\n# TYPE \(name) gauge\n\(name) \(value)\n"
+        }
+        func counter(_ name: String, _ help: String, _ value: some Numeric & CustomStringConvertible) {
+            out += "# HELP \(name) \(help)\n# TYPE \(name) counter\n\(name) \(value)\n"
+        }
+        gauge("etcd_server_has_leader", "Whether or not a leader exists. 1 is existence, 0 is not.", member.leader == .none ? 0 : 1)
+        gauge("etcd_server_is_leader", "Whether or not this member is a leader. 1 if is, 0 otherwise.", member.isLeader ? 1 : 0)
+        gauge("etcd_server_proposals_committed_total", "The total number of consensus proposals committed.", member.commitIndex.rawValue)
+        gauge("etcd_server_proposals_applied_total", "The total number of consensus proposals applied.", member.appliedIndex.rawValue)
+        gauge("etcd_server_proposals_pending", "The current number of pending proposals to commit.", member.pendingProposals)
+        counter("etcd_server_proposals_failed_total", "The total number of failed proposals seen.", proposalsFailed)
+        gauge("etcd_server_term", "The current term of the member.", member.term.rawValue)
+        gauge("etcd_mvcc_db_total_size_in_bytes", "Total size of the underlying database physically allocated in bytes.", member.store.dbSizeBytes)
+        gauge("etcd_mvcc_db_total_size_in_use_in_bytes", "Total size of the underlying database logically in use in bytes.", member.store.dbSizeInUseBytes)
+        gauge("etcd_debugging_mvcc_current_revision", "The current revision of store.", member.store.currentRevision)
+        gauge("etcd_debugging_mvcc_compact_revision", "The revision of the last compaction in store.", member.store.compactedRevision)
+        gauge("etcd_server_version", "Which version is running. 1 for 'server_version' label with current version.", 1)
+        return out
+    }
+}

@@ -1,0 +1,54 @@
+import EtcdAPI
+import GRPC
+import KVStore
+import SwiftProtobuf
+
+extension EtcdError {
+    /// The gRPC status a client sees for this error.
+    var status: GRPCStatus {
+        GRPCStatus(code: GRPCStatus.Code(rawValue: code) ?? .unknown, message: message)
+    }
+}
+
+extension UnaryResponder {
+    /// Milliseconds left before the client's deadline, if it sent one.
+    func remainingMilliseconds(now: UInt64) -> UInt64? {
+        deadlineMilliseconds.map { $0 > now ? $0 - now : 0 }
+    }
+}
+
+/// Responses that carry etcd's response header.
+protocol HasResponseHeader: SwiftProtobuf.Message {
+    var header: Etcdserverpb_ResponseHeader { get set }
+}
+
+extension Etcdserverpb_RangeResponse: HasResponseHeader {}
+extension Etcdserverpb_PutResponse: HasResponseHeader {}
+extension Etcdserverpb_DeleteRangeResponse: HasResponseHeader {}
+extension Etcdserverpb_TxnResponse: HasResponseHeader {}
+extension Etcdserverpb_CompactionResponse: HasResponseHeader {}
+extension Etcdserverpb_LeaseGrantResponse: HasResponseHeader {}
+extension Etcdserverpb_LeaseRevokeResponse: HasResponseHeader {}
+extension Etcdserverpb_AlarmResponse: HasResponseHeader {}
+
+extension EtcdMember {
+    /// Proposes `request` and answers `call` with the response `extract` finds in the result.
+    func proposeAndRespond<Response: HasResponseHeader>(_ request: Etcdserverpb_InternalRaftRequest,
+                                                        _ call: UnaryResponder<Response>,
+                                                        _ extract: @escaping (ApplyResult) -> Response?) {
+        propose(request, timeoutMilliseconds: call.remainingMilliseconds(now: loop.nowMilliseconds)) { [unowned self] result in
+            switch result {
+            case .success(.failure(let error)):
+                call.fail(error.status)
+            case .success(let applied):
+                guard var response = extract(applied) else {
+                    return call.fail(EtcdError.internalError("unexpected apply result").status)
+                }
+                response.header = header(revision: response.header.revision)
+                call.respond(response)
+            case .failure(let error):
+                call.fail(error.status)
+            }
+        }
+    }
+}

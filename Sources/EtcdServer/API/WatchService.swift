@@ -1,0 +1,171 @@
+import EtcdAPI
+import Foundation
+import GRPC
+import KVStore
+
+/// etcdserverpb.Watch: one bidirectional stream carries many watchers.
+struct WatchService {
+    let member: EtcdMember
+    let maxResponseBytes: Int
+
+    func register(on server: GRPCServer) {
+        server.stream("/etcdserverpb.Watch/Watch") { (stream: ServerStream<Etcdserverpb_WatchRequest, Etcdserverpb_WatchResponse>) in
+            // etcd fails a watch that asked for a leader when there is none.
+            if stream.headers.contains(where: { $0.0 == "hasleader" && $0.1 == "true" }), member.leader == .none {
+                return stream.finish(EtcdError.noLeader.status)
+            }
+            let session = WatchSession(member: member, stream: stream, maxResponseBytes: maxResponseBytes)
+            stream.onMessage = { session.handle($0) }
+            stream.onHalfClose = { session.close() }
+            stream.onCancel = { session.close() }
+        }
+    }
+}
+
+/// The watchers of one Watch stream. IDs are the client's when it picks them, otherwise the
+/// stream's next free one from 0, as in etcd.
+final class WatchSession {
+    private let member: EtcdMember
+    private let stream: ServerStream<Etcdserverpb_WatchRequest, Etcdserverpb_WatchResponse>
+    private let maxResponseBytes: Int
+    private var watchers: [Int64: (handle: Watcher, fragment: Bool)] = [:]
+    private var nextID: Int64 = 0
+    private var closed = false
+
+    init(member: EtcdMember, stream: ServerStream<Etcdserverpb_WatchRequest, Etcdserverpb_WatchResponse>, maxResponseBytes: Int) {
+        self.member = member
+        self.stream = stream
+        self.maxResponseBytes = maxResponseBytes
+    }
+
+    func handle(_ request: Etcdserverpb_WatchRequest) {
+        switch request.requestUnion {
+        case .createRequest(let create): self.create(create)
+        case .cancelRequest(let cancel): self.cancel(cancel.watchID)
+        case .progressRequest: progress()
+        case nil: break
+        }
+    }
+
+    func close() {
+        guard !closed else { return }
+        closed = true
+        for (_, watcher) in watchers { member.store.watchHub.cancel(watcher.handle) }
+        watchers.removeAll()
+        if !stream.isClosed { stream.finish(GRPCStatus(code: .ok, message: "")) }
+    }
+
+    private func create(_ create: Etcdserverpb_WatchCreateRequest) {
+        let currentRevision = member.store.currentRevision
+        var response = Etcdserverpb_WatchResponse()
+        response.header = member.header(revision: currentRevision)
+        response.created = true
+        let id = create.watchID != 0 ? create.watchID : nextFreeID()
+        let key = create.key.isEmpty ? Data([0]) : create.key  // "\0" is the smallest key
+        if watchers[id] != nil {
+            response.watchID = -1
+            response.canceled = true
+            response.cancelReason = "mvcc: duplicate watch ID provided on the WatchStream"
+            return send(response)
+        }
+        if !create.rangeEnd.isEmpty, create.rangeEnd != Data([0]), !key.lexicographicallyPrecedes(create.rangeEnd) {
+            response.watchID = -1
+            response.canceled = true
+            response.cancelReason = "mvcc: watcher range is empty"
+            return send(response)
+        }
+        let startRevision = create.startRevision == 0 ? currentRevision + 1 : create.startRevision
+        let filters = WatchFilters(noPut: create.filters.contains(.noput), noDelete: create.filters.contains(.nodelete))
+        response.watchID = id
+        // The created response goes out before any event of this watcher.
+        send(response)
+        let handle = member.store.watchHub.watch(
+            key: key, rangeEnd: create.rangeEnd, startRevision: startRevision, filters: filters, prevKV: create.prevKv
+        ) { [weak self] delivery in
+            self?.deliver(delivery, watchID: id) ?? false
+        }
+        watchers[id] = (handle, create.fragment)
+    }
+
+    private func nextFreeID() -> Int64 {
+        while watchers[nextID] != nil { nextID += 1 }
+        defer { nextID += 1 }
+        return nextID
+    }
+
+    private func cancel(_ id: Int64) {
+        guard let watcher = watchers.removeValue(forKey: id) else { return }
+        member.store.watchHub.cancel(watcher.handle)
+        var response = Etcdserverpb_WatchResponse()
+        response.header = member.header()
+        response.watchID = id
+        response.canceled = true
+        send(response)
+    }
+
+    /// etcd 3.4 answers a progress request at once with the current revision and watch ID -1.
+    private func progress() {
+        var response = Etcdserverpb_WatchResponse()
+        response.header = member.header()
+        response.watchID = -1
+        send(response)
+    }
+
+    /// Called by the watch hub; false tells it this stream is full (it retries later from MVCC).
+    private func deliver(_ delivery: WatchDelivery, watchID: Int64) -> Bool {
+        guard !closed, let watcher = watchers[watchID] else { return true }
+        var response = Etcdserverpb_WatchResponse()
+        response.watchID = watchID
+        switch delivery {
+        case .compacted(let compactRevision):
+            response.header = member.header()
+            response.compactRevision = compactRevision
+            response.canceled = true
+            response.cancelReason = "etcdserver: mvcc: required revision has been compacted"
+            watchers.removeValue(forKey: watchID)
+            member.store.watchHub.cancel(watcher.handle)
+            send(response)
+            return true
+        case .events(let events, let revision):
+            response.header = member.header(revision: revision)
+            response.events = events
+            let parts = watcher.fragment ? fragments(of: response) : [response]
+            // A full stream takes nothing: the hub keeps the watcher behind and retries from MVCC.
+            guard stream.send(parts[0]) else { return false }
+            for part in parts.dropFirst() { send(part) }
+            return true
+        }
+    }
+
+    /// Splits a response larger than the request limit into fragments, each flagged but the last.
+    private func fragments(of response: Etcdserverpb_WatchResponse) -> [Etcdserverpb_WatchResponse] {
+        guard ((try? response.serializedData().count) ?? 0) > maxResponseBytes, response.events.count > 1 else { return [response] }
+        var result: [Etcdserverpb_WatchResponse] = []
+        var current = response
+        current.events = []
+        var size = 0
+        for event in response.events {
+            let eventSize = (try? event.serializedData().count) ?? 0
+            if !current.events.isEmpty, size + eventSize > maxResponseBytes {
+                current.fragment = true
+                result.append(current)
+                current.events = []
+                size = 0
+            }
+            current.events.append(event)
+            size += eventSize
+        }
+        current.fragment = false
+        result.append(current)
+        return result
+    }
+
+    private func send(_ response: Etcdserverpb_WatchResponse) {
+        guard !stream.isClosed else { return }
+        if !stream.send(response) {
+            // The bounded queue overflowed despite backpressure: fail the stream rather than drop.
+            stream.finish(GRPCStatus(code: .resourceExhausted, message: "etcdserver: watch stream is too slow"))
+            close()
+        }
+    }
+}

@@ -1,0 +1,462 @@
+import EtcdAPI
+import EventLoop
+import Foundation
+import KVStore
+import Raft
+
+/// One etcd member: the Raft node, its durable log, and the MVCC store it applies to, all driven
+/// by the process's single libuv loop. Services call `propose` for writes and `linearizableRead`
+/// before reads; everything here runs on the loop thread.
+public final class EtcdMember {
+    public let options: MemberOptions
+    public let loop: EventLoop
+    let log: Logger
+    public let store: KVStore
+    let raftLog: DurableRaftLog
+    let node: RawNode
+    public let memberID: NodeID
+    public let clusterID: UInt64
+    public private(set) var members: [NodeID: Member] = [:]
+    /// The cluster version the leader recorded ("3.4.0"), nil until then.
+    public private(set) var clusterVersion: String?
+
+    /// Leader and term as of the last Ready.
+    public private(set) var leader: NodeID = .none
+    public private(set) var term: Term = 0
+    public private(set) var appliedIndex: LogIndex = 0
+    public private(set) var commitIndex: LogIndex = 0
+    private var confState = ConfState()
+    private var snapshotIndex: LogIndex = 0
+    public var lastIndex: LogIndex { raftLog.storage.lastIndex() }
+    public var isLeader: Bool { leader == memberID }
+    public var pendingProposals: Int { proposals.count }
+
+    private var proposals: ProposalTracker
+    private var reads = ReadIndexQueue()
+    private var requestIDs: RequestIDGenerator
+    private var readyInFlight = false
+    private var soloCampaignDone = false
+    private var published = false
+    private var revokingLeases: Set<Int64> = []
+    private var timers: [LoopTimer] = []
+    private var stopped = false
+    /// Called once the member is published and serving (the leader is known).
+    public var onReady: (() -> Void)?
+
+    public init(options: MemberOptions, loop: EventLoop, log: Logger) throws {
+        self.options = options
+        self.loop = loop
+        self.log = log
+        try FileManager.default.createDirectory(atPath: options.snapDirectory, withIntermediateDirectories: true)
+        store = try KVStore(directory: options.snapDirectory, minLeaseTTLSeconds: Self.minLeaseTTL(options))
+        store.quotaBytes = options.quotaBackendBytes
+        raftLog = try DurableRaftLog.open(directory: options.resolvedWALDirectory)
+
+        let initial = options.initialCluster.map { m in
+            Member(id: Member.computeID(peerURLs: m.peerURLs, clusterToken: options.initialClusterToken),
+                   name: m.name, peerURLs: m.peerURLs, clientURLs: [])
+        }
+        let localID = Member.computeID(peerURLs: options.advertisePeerURLs, clusterToken: options.initialClusterToken)
+        let identity = DurableRaftLog.Identity(
+            memberID: localID, clusterID: Member.computeClusterID(memberIDs: initial.map(\.id)))
+        if let existing = raftLog.identity {
+            memberID = existing.memberID
+            clusterID = existing.clusterID
+        } else {
+            guard initial.contains(where: { $0.id == localID && $0.name == options.name }) else {
+                throw MemberError.notInInitialCluster(name: options.name, peerURLs: options.advertisePeerURLs)
+            }
+            try raftLog.writeIdentity(identity)
+            try Self.bootstrap(raftLog, members: initial)
+            memberID = identity.memberID
+            clusterID = identity.clusterID
+        }
+        for m in initial { members[m.id] = m }
+        members[memberID]?.clientURLs = options.advertiseClientURLs
+
+        var config = RaftConfig(id: memberID)
+        config.electionTicks = options.electionTicks
+        config.heartbeatTicks = 1
+        config.checkQuorum = true
+        config.preVote = true
+        config.maxSizePerMessage = 1 << 20
+        config.maxInflightMessages = 512
+        config.maxUncommittedEntriesBytes = 1 << 30
+        config.randomSeed = localID.rawValue ^ UInt64(Date().timeIntervalSince1970 * 1000)
+        config.applied = raftLog.snapshotMetadata?.index ?? 0
+        node = try RawNode(config: config, storage: raftLog.storage)
+        proposals = ProposalTracker(limit: 100_000)
+        requestIDs = RequestIDGenerator(memberID: memberID.rawValue, bootMilliseconds: UInt64(Date().timeIntervalSince1970 * 1000))
+        appliedIndex = config.applied
+        snapshotIndex = config.applied
+        confState = raftLog.snapshotMetadata?.confState ?? ConfState()
+        term = raftLog.hardState.term
+        commitIndex = raftLog.hardState.commit
+    }
+
+    /// A new log starts with one committed configuration entry per initial member, at term 1,
+    /// as etcd's bootstrap does; applying them gives Raft its first configuration.
+    private static func bootstrap(_ raftLog: DurableRaftLog, members: [Member]) throws {
+        let entries = members.sorted { $0.id < $1.id }.enumerated().map { offset, m in
+            Entry(term: 1, index: LogIndex(UInt64(offset + 1)), type: .confChange,
+                  data: ConfChange(.addNode, m.id, context: MemberCodec.encode(m)).encoded())
+        }
+        let hardState = HardState(term: 1, vote: .none, commit: LogIndex(UInt64(entries.count)))
+        try raftLog.append(hardState: hardState, entries: entries)
+        try raftLog.sync()
+        try raftLog.didPersist(hardState: hardState, entries: entries)
+    }
+
+    private static func minLeaseTTL(_ options: MemberOptions) -> Int64 {
+        // etcd: 3/2 of the election timeout, rounded up to whole seconds.
+        Int64((3 * options.electionTimeoutMilliseconds / 2 + 999) / 1000)
+    }
+
+    // MARK: Running
+
+    public func start() {
+        timers.append(loop.scheduleRepeating(everyMilliseconds: options.heartbeatIntervalMilliseconds) { [unowned self] in
+            node.tick()
+        })
+        timers.append(loop.scheduleRepeating(everyMilliseconds: 100) { [unowned self] in expireRequests() })
+        timers.append(loop.scheduleRepeating(everyMilliseconds: 500) { [unowned self] in revokeExpiredLeases() })
+        loop.onEveryIteration { [unowned self] in pump() }
+        pump()
+    }
+
+    /// A member that is the only voter need not wait an election timeout: it campaigns once, as
+    /// soon as its configuration (from the snapshot or the replayed log) says so.
+    private func campaignIfAlone() {
+        guard !soloCampaignDone, leader == .none, confState.voters == [memberID] else { return }
+        soloCampaignDone = true
+        try? node.campaign()
+    }
+
+    public func stop() {
+        guard !stopped else { return }
+        stopped = true
+        for t in timers { t.cancel() }
+        timers.removeAll()
+        for completion in proposals.takeAll() { completion(.failure(.stopped)) }
+        try? store.commitBatch()
+        store.close()
+        raftLog.close()
+    }
+
+    // MARK: Requests from the services
+
+    /// Proposes `request` through Raft; `completion` runs with the result of applying it.
+    public func propose(_ request: Etcdserverpb_InternalRaftRequest, timeoutMilliseconds: UInt64? = nil,
+                        completion: @escaping (Result<ApplyResult, EtcdError>) -> Void) {
+        proposeInternal(request, timeoutMilliseconds: timeoutMilliseconds) { result in
+            completion(result.flatMap { applied in
+                guard case .store(let r) = applied else { return .failure(.internalError("unexpected membership result")) }
+                return .success(r)
+            })
+        }
+    }
+
+    private func proposeInternal(_ request: Etcdserverpb_InternalRaftRequest, timeoutMilliseconds: UInt64? = nil,
+                                 completion: @escaping ProposalTracker.Completion) {
+        guard !stopped else { return completion(.failure(.stopped)) }
+        guard !proposals.isFull else { return completion(.failure(.tooManyRequests)) }
+        var request = request
+        let id = requestIDs.next()
+        request.header.id = id
+        let data: Data
+        do { data = try request.serializedData() } catch { return completion(.failure(.requestTooLargeServer)) }
+        guard data.count <= options.maxRequestBytes else { return completion(.failure(.requestTooLargeServer)) }
+        do {
+            try node.propose([UInt8](data))
+        } catch {
+            return completion(.failure(leader == .none ? .noLeader : .proposalDropped))
+        }
+        let timeout = min(timeoutMilliseconds ?? options.requestTimeoutMilliseconds, options.requestTimeoutMilliseconds)
+        proposals.register(id: id, deadlineMilliseconds: loop.nowMilliseconds + timeout, completion: completion)
+    }
+
+    /// Runs `body` once every write committed before this call has been applied (ReadIndex).
+    public func linearizableRead(timeoutMilliseconds: UInt64? = nil, _ body: @escaping (Result<Void, EtcdError>) -> Void) {
+        guard !stopped else { return body(.failure(.stopped)) }
+        let timeout = min(timeoutMilliseconds ?? options.requestTimeoutMilliseconds, options.requestTimeoutMilliseconds)
+        reads.enqueue(deadlineMilliseconds: loop.nowMilliseconds + timeout) { result in
+            body(result.mapError { _ in .requestTimedOut })
+        }
+    }
+
+    /// The response header etcd puts on every response.
+    public func header(revision: Int64? = nil) -> Etcdserverpb_ResponseHeader {
+        var h = Etcdserverpb_ResponseHeader()
+        h.clusterID = clusterID
+        h.memberID = memberID.rawValue
+        h.revision = revision ?? store.currentRevision
+        h.raftTerm = term.rawValue
+        return h
+    }
+
+    // MARK: The Ready loop
+
+    /// Runs once per loop iteration: starts a ReadIndex round for waiting reads and handles one
+    /// Ready. While a Ready's fsync runs on the threadpool no other Ready is taken, so proposals
+    /// arriving meanwhile are persisted together by the next one (group commit).
+    private func pump() {
+        guard !stopped else { return }
+        campaignIfAlone()
+        // Watchers behind the store (history, or a stream that was full) catch up in bounded steps.
+        _ = store.watchHub.syncUnsynced(maxEvents: 10_000)
+        if let context = reads.startRound() { node.readIndex(context: context) }
+        guard !readyInFlight, node.hasReady() else { return }
+        let rd = node.ready()
+        readyInFlight = true
+        if let hs = rd.hardState, !hs.isEmpty { term = hs.term }
+        if let soft = rd.softState { leaderChanged(to: soft) }
+        // Thesis §10.2.1: a leader's appends and heartbeats may leave before its own fsync.
+        var later = rd.messages
+        if isLeader {
+            send(rd.messages.filter { [.append, .heartbeat, .snapshot].contains($0.type) })
+            later.removeAll { [.append, .heartbeat, .snapshot].contains($0.type) }
+        }
+        do {
+            try raftLog.append(hardState: rd.hardState, entries: rd.entries)
+        } catch {
+            fatal("failed to append to the WAL", error)
+        }
+        CrashPoints.hit("walBeforeSync")
+        guard rd.mustSync else { return finishReady(rd, messages: later) }
+        let raftLog = self.raftLog
+        let box = UncheckedBox(raftLog)
+        loop.submitWork({ () -> String? in
+            do { try box.value.sync(); return nil } catch { return "\(error)" }
+        }, completion: { [unowned self] failure in
+            if let failure { fatal("failed to sync the WAL", failure) }
+            CrashPoints.hit("walAfterSync")
+            finishReady(rd, messages: later)
+        })
+    }
+
+    private func finishReady(_ rd: Ready, messages: [Message]) {
+        guard !stopped else { return }
+        do {
+            try raftLog.didPersist(hardState: rd.hardState, entries: rd.entries)
+        } catch {
+            fatal("failed to update the in-memory log", error)
+        }
+        if let hs = rd.hardState, !hs.isEmpty { term = hs.term; commitIndex = hs.commit }
+        send(messages)
+        for state in rd.readStates { reads.confirm(state) }
+        apply(rd.committedEntries)
+        node.advance(rd)
+        readyInFlight = false
+        campaignIfAlone()
+        for read in reads.takeReady(appliedIndex: appliedIndex) { read(.success(())) }
+        pump()
+    }
+
+    private func send(_ messages: [Message]) {
+        // A single-member cluster has no peers; the peer transport comes with the cluster.
+        for m in messages where m.to != memberID {
+            log.debug("dropping message to unknown peer", ["to": .string(String(m.to.rawValue, radix: 16))])
+        }
+    }
+
+    private func leaderChanged(to soft: SoftState) {
+        let previous = leader
+        leader = soft.leader
+        guard previous != soft.leader else { return }
+        if soft.leader == .none {
+            log.info("raft.node lost leader", ["lost-leader-id": .string(hex(previous))])
+        } else {
+            log.info("raft.node elected leader", ["leader-id": .string(hex(soft.leader)), "term": .int(Int64(term.rawValue))])
+        }
+        if soft.leader == memberID {
+            store.lessor.promote(nowMilliseconds: loop.nowMilliseconds)
+        } else {
+            store.lessor.demote()
+        }
+        reads.requeueUnconfirmed()
+        if !published, soft.leader != .none { publish() }
+    }
+
+    // MARK: Applying
+
+    private func apply(_ entries: [Entry]) {
+        guard !entries.isEmpty else { return }
+        for entry in entries {
+            switch entry.type {
+            case .normal: applyNormal(entry)
+            case .confChange: applyConfChange(entry)
+            }
+            appliedIndex = entry.index
+        }
+        CrashPoints.hit("beforeBackendCommit")
+        do { try store.commitBatch() } catch { fatal("failed to commit the backend", error) }
+        CrashPoints.hit("afterBackendCommit")
+        if appliedIndex.rawValue - snapshotIndex.rawValue >= options.snapshotCount { snapshot() }
+    }
+
+    /// Every `snapshotCount` applied entries: make the backend durable, record the snapshot point
+    /// in the WAL and compact the Raft log behind it (etcd keeps 5,000 entries for followers).
+    private func snapshot() {
+        do {
+            let term = try raftLog.storage.term(at: appliedIndex)
+            CrashPoints.hit("beforeSnapshotSave")
+            try store.sync()
+            try raftLog.saveSnapshot(SnapshotMetadata(confState: confState, index: appliedIndex, term: term),
+                                     catchUpEntries: 5000)
+            CrashPoints.hit("afterSnapshotSave")
+            log.info("saved snapshot", ["snapshot-index": .int(Int64(appliedIndex.rawValue))])
+            snapshotIndex = appliedIndex
+        } catch {
+            fatal("failed to save a snapshot", error)
+        }
+    }
+
+    private func applyNormal(_ entry: Entry) {
+        guard !entry.data.isEmpty else { return }  // a new leader's empty entry
+        let request: Etcdserverpb_InternalRaftRequest
+        do {
+            request = try Etcdserverpb_InternalRaftRequest(serializedBytes: entry.data)
+        } catch {
+            log.warn("skipping an undecodable entry", ["index": .int(Int64(entry.index.rawValue))])
+            return
+        }
+        if request.hasV2 {
+            applyV2Request(request.v2)
+            proposals.take(id: request.header.id)?(.success(.membership))
+            return
+        }
+        if request.hasLeaseRevoke { revokingLeases.remove(request.leaseRevoke.id) }
+        let result = store.apply(request, index: entry.index.rawValue, nowMilliseconds: loop.nowMilliseconds)
+        proposals.take(id: request.header.id)?(.success(.store(result)))
+    }
+
+    private func applyConfChange(_ entry: Entry) {
+        guard let change = try? ConfChange(decoding: entry.data) else {
+            log.warn("skipping an undecodable configuration change", ["index": .int(Int64(entry.index.rawValue))])
+            return
+        }
+        confState = node.applyConfChange(change)
+        for single in change.changes {
+            switch single.type {
+            case .addNode, .addLearnerNode, .updateNode:
+                if var m = MemberCodec.decode(change.context) {
+                    m.id = single.nodeID
+                    m.isLearner = single.type == .addLearnerNode
+                    if let existing = members[m.id], m.clientURLs.isEmpty { m.clientURLs = existing.clientURLs }
+                    members[m.id] = m
+                }
+            case .removeNode:
+                members.removeValue(forKey: single.nodeID)
+            }
+        }
+    }
+
+    // MARK: Publishing the member (etcd's "published local member to cluster")
+
+    /// Once a leader exists, the member proposes its name and client URLs into the membership,
+    /// as etcd does with a v2 request on `/0/members/<id>/attributes`.
+    private func publish() {
+        var v2 = Etcdserverpb_Request()
+        v2.method = "PUT"
+        v2.path = "/0/members/\(hex(memberID))/attributes"
+        v2.val = MemberCodec.attributesJSON(name: options.name, clientURLs: options.advertiseClientURLs)
+        var request = Etcdserverpb_InternalRaftRequest()
+        request.v2 = v2
+        published = true
+        proposeInternal(request) { [unowned self] result in
+            switch result {
+            case .success:
+                log.info("published local member to cluster through raft", [
+                    "local-member-id": .string(hex(memberID)), "cluster-id": .string(String(clusterID, radix: 16)),
+                ])
+                onReady?()
+                if isLeader { setClusterVersion() }
+            case .failure(let error):
+                log.warn("failed to publish local member to cluster through raft", ["error": .string(error.message)])
+                published = false
+                loop.schedule(afterMilliseconds: 200) { [weak self] in
+                    guard let self, !self.published, self.leader != .none else { return }
+                    self.publish()
+                }
+            }
+        }
+    }
+
+    /// The leader records the cluster version once, as etcd does with `/0/version`.
+    private func setClusterVersion() {
+        guard clusterVersion == nil else { return }
+        log.info("setting up initial cluster version", ["cluster-version": .string(EtcdVersion.clusterMajorMinor)])
+        var v2 = Etcdserverpb_Request()
+        v2.method = "PUT"
+        v2.path = "/0/version"
+        v2.val = EtcdVersion.cluster
+        var request = Etcdserverpb_InternalRaftRequest()
+        request.v2 = v2
+        proposeInternal(request) { _ in }
+    }
+
+    private func applyV2Request(_ v2: Etcdserverpb_Request) {
+        if v2.path == "/0/version" {
+            let first = clusterVersion == nil
+            clusterVersion = v2.val
+            if first {
+                log.info("set initial cluster version", ["cluster-version": .string(EtcdVersion.clusterMajorMinor)])
+                log.info("enabled capabilities for version", ["cluster-version": .string(EtcdVersion.clusterMajorMinor)])
+            }
+            return
+        }
+        let parts = v2.path.split(separator: "/")
+        guard parts.count == 4, parts[1] == "members", parts[3] == "attributes",
+              let id = UInt64(parts[2], radix: 16), let attributes = MemberCodec.decodeAttributes(v2.val)
+        else { return }
+        members[NodeID(rawValue: id)]?.name = attributes.name
+        members[NodeID(rawValue: id)]?.clientURLs = attributes.clientURLs
+    }
+
+    // MARK: Timers
+
+    private func expireRequests() {
+        let now = loop.nowMilliseconds
+        for completion in proposals.takeExpired(nowMilliseconds: now) {
+            completion(.failure(leader == .none ? .noLeader : .requestTimedOut))
+        }
+        for read in reads.takeExpired(nowMilliseconds: now) { read(.failure(.timedOut)) }
+    }
+
+    /// Only the leader expires leases, by proposing their revocation like any write.
+    private func revokeExpiredLeases() {
+        guard isLeader else { return }
+        for id in store.lessor.expired(nowMilliseconds: loop.nowMilliseconds).map(\.rawValue) where !revokingLeases.contains(id) {
+            revokingLeases.insert(id)
+            var request = Etcdserverpb_InternalRaftRequest()
+            request.leaseRevoke.id = id
+            propose(request) { [weak self] result in
+                if case .failure = result { self?.revokingLeases.remove(id) }
+            }
+        }
+    }
+
+    private func fatal(_ what: String, _ error: Any) -> Never {
+        log.fatal(what, ["error": .string("\(error)")])
+    }
+}
+
+func hex(_ id: NodeID) -> String { String(id.rawValue, radix: 16) }
+
+/// Moves a non-Sendable reference to the threadpool when the caller guarantees the loop thread
+/// does not touch it meanwhile.
+struct UncheckedBox<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}
+
+public enum MemberError: Error, CustomStringConvertible {
+    case notInInitialCluster(name: String, peerURLs: [String])
+
+    public var description: String {
+        switch self {
+        case .notInInitialCluster(let name, let urls):
+            return "couldn't find local name \"\(name)\" in the initial cluster configuration (advertise peer URLs \(urls.joined(separator: ",")))"
+        }
+    }
+}

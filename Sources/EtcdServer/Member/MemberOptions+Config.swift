@@ -1,0 +1,21 @@
+extension MemberOptions {
+    /// The member's options from a parsed etcd configuration.
+    public init(config: EtcdConfig) throws(ConfigError) {
+        self.init()
+        name = config.name
+        dataDirectory = config.resolvedDataDir
+        walDirectory = config.walDir.isEmpty ? nil : config.walDir
+        advertiseClientURLs = config.advertiseClientURLs.map(\.description)
+        advertisePeerURLs = config.initialAdvertisePeerURLs.map(\.description)
+        initialCluster = try config.parsedInitialCluster().map { ($0.name, $0.peerURLs.map(\.description)) }
+        initialClusterToken = config.initialClusterToken
+        initialClusterStateNew = config.initialClusterState == .new
+        heartbeatIntervalMilliseconds = UInt64(config.heartbeatIntervalMs)
+        electionTimeoutMilliseconds = UInt64(config.electionTimeoutMs)
+        snapshotCount = config.snapshotCount
+        quotaBackendBytes = config.effectiveQuotaBackendBytes
+        maxRequestBytes = Int(config.maxRequestBytes)
+        maxTxnOps = Int(config.maxTxnOps)
+        autoCompaction = try config.parsedAutoCompaction()
+    }
+}

@@ -1,0 +1,32 @@
+import Raft
+
+/// What a member needs to know to start, independent of how it was configured (flags,
+/// environment or config file: see `EtcdConfig`).
+public struct MemberOptions: Sendable {
+    public var name = "default"
+    public var dataDirectory = "default.etcd"
+    public var walDirectory: String? = nil
+    /// The URLs this member advertises to clients and peers.
+    public var advertiseClientURLs = ["http://localhost:2379"]
+    public var advertisePeerURLs = ["http://localhost:2380"]
+    /// Every member of a new cluster: name and peer URLs.
+    public var initialCluster: [(name: String, peerURLs: [String])] = [("default", ["http://localhost:2380"])]
+    public var initialClusterToken = "etcd-cluster"
+    public var initialClusterStateNew = true
+    public var heartbeatIntervalMilliseconds: UInt64 = 100
+    public var electionTimeoutMilliseconds: UInt64 = 1000
+    public var snapshotCount: UInt64 = 100_000
+    public var quotaBackendBytes: Int64 = 2 << 30
+    public var maxRequestBytes = 1_572_864
+    public var maxTxnOps = 128
+    public var autoCompaction: EtcdConfig.AutoCompaction = .disabled
+    /// etcd's request timeout: 5 s plus twice the election timeout.
+    public var requestTimeoutMilliseconds: UInt64 { 5000 + 2 * electionTimeoutMilliseconds }
+    public var electionTicks: Int { max(1, Int(electionTimeoutMilliseconds / max(1, heartbeatIntervalMilliseconds))) }
+
+    public init() {}
+
+    var memberDirectory: String { dataDirectory + "/member" }
+    var snapDirectory: String { memberDirectory + "/snap" }
+    var resolvedWALDirectory: String { walDirectory ?? memberDirectory + "/wal" }
+}
