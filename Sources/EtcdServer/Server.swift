@@ -43,13 +43,14 @@ public final class EtcdServerProcess {
         ])
 
         let grpc = GRPCServer(loop: loop, maxReceiveMessageBytes: options.maxRequestBytes + 512 * 1024)
-        let metrics = Metrics()
-        KVService(member: member, maxTxnOps: options.maxTxnOps).register(on: grpc)
-        WatchService(member: member, maxResponseBytes: options.maxRequestBytes).register(on: grpc)
-        LeaseService(member: member).register(on: grpc)
-        MaintenanceService(member: member).register(on: grpc)
-        ClusterService(member: member).register(on: grpc)
-        let endpoints = HTTPEndpoints(member: member, metrics: metrics)
+        let gateway = JSONGateway()
+        let registry = ServiceRegistry(grpc: grpc, gateway: gateway)
+        KVService(member: member, maxTxnOps: options.maxTxnOps).register(on: registry)
+        WatchService(member: member, maxResponseBytes: options.maxRequestBytes).register(on: registry)
+        LeaseService(member: member).register(on: registry)
+        MaintenanceService(member: member).register(on: registry)
+        ClusterService(member: member).register(on: registry)
+        let endpoints = HTTPEndpoints(member: member, metrics: Metrics(), gateway: gateway)
         let http = HTTPServer(loop: loop) { request, responder in endpoints.handle(request, responder) }
         let mux = ProtocolMux(loop: loop, grpc: grpc) { connection, bytes in http.serve(connection, initialBytes: bytes) }
 

@@ -71,7 +71,7 @@ extension KVStore {
         if revision > readRevision { throw .futureRevision }
         let atRev = revision <= 0 ? readRevision : revision
         if atRev < compactedRevision { throw .compacted }
-        let visible = index.visible(in: range, at: atRev, limit: countOnly ? -1 : Int(max(0, limit)))
+        let visible = index.visible(in: range, at: atRev, maxEntries: countOnly ? 0 : (limit <= 0 ? .max : Int(limit)))
         if countOnly { return RangeResult(kvs: [], count: visible.count, revision: readRevision) }
         let kvs = readKeyValues(visible.entries.map(\.modified))
         return RangeResult(kvs: kvs, count: visible.count, revision: readRevision)

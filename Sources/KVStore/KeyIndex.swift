@@ -54,14 +54,14 @@ final class KeyIndex {
         var version: Int64
     }
 
-    /// What a reader at `atRev` sees in `range`: the first `limit` entries (0 = all) in key
-    /// order, and how many keys there are in total (etcd's count ignores the limit).
-    func visible(in range: KeyRange, at atRev: Int64, limit: Int = 0) -> (entries: [Visible], count: Int) {
+    /// What a reader at `atRev` sees in `range`: the first `maxEntries` entries in key order,
+    /// and how many keys there are in total (etcd's count ignores the limit).
+    func visible(in range: KeyRange, at atRev: Int64, maxEntries: Int = .max) -> (entries: [Visible], count: Int) {
         var entries: [Visible] = []
         var count = 0
         forEach(in: range) { h in
             if let got = h.get(at: atRev) {
-                if limit <= 0 || entries.count < limit {
+                if entries.count < maxEntries {
                     entries.append(Visible(key: h.key, modified: got.modified, created: got.created, version: got.version))
                 }
                 count += 1

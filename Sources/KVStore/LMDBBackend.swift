@@ -232,10 +232,10 @@ final class LMDBBackend {
             if shouldDelete(kb) {
                 mustSucceed(mdb_cursor_del(cursor, 0), "mdb_cursor_del")
                 deleted += 1
-                // After a delete the cursor points at the next entry already.
-                rc = mdb_cursor_get(cursor, &k, &v, MDB_GET_CURRENT)
-                if rc == 0 { continue }
-                break
+                // LMDB leaves the cursor on the following entry (marked deleted-under-cursor),
+                // and MDB_NEXT then returns that entry instead of skipping it.
+                rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)
+                continue
             }
             rc = mdb_cursor_get(cursor, &k, &v, MDB_NEXT)
         }

@@ -106,6 +106,10 @@ extension Simulation {
             n.confState = raw.applyConfChange(cc)
             let cs = n.confState
             for m in cs.members { everMember.insert(m.rawValue) }
+            if i > latestConfIndex {
+                latestConfIndex = i
+                latestConf = cs
+            }
             trace.record(now, .applyConfChange, n.id.rawValue, i, UInt64(cs.voters.count), UInt64(cs.learners.count),
                          "\(n.id) applies conf change at \(i): voters \(cs.voters) learners \(cs.learners)"
                             + (cs.isJoint ? " outgoing \(cs.votersOutgoing)" : ""))

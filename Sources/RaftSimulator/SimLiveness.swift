@@ -16,13 +16,17 @@ extension Simulation {
         for n in started where n.isUp {
             if reference == nil || n.sm.applied > reference!.sm.applied { reference = n }
         }
+        let longest = started.filter(\.isUp).map(\.storage.lastIndexValue).max() ?? 0
+        let backlog = Int(longest > checker.maxCommit ? longest - checker.maxCommit : 0)
+        livenessBound = options.livenessTicks + backlog * 2 * (maxDelay + 1) / max(1, min(options.maxInflight, 4))
         guard let ref = reference else { return }
         // A removed server is shut down (etcd's transport refuses removed members, which then
-        // stop themselves) once no other live server's configuration, joint halves included,
-        // still names it: until then someone may need its vote. Its own belief that it is a
-        // member does not count; a joiner that no configuration has included yet stays up.
-        let latest = ref.confState.members
-        for n in started where everMember.contains(n.id.rawValue) && !latest.contains(n.id) {
+        // stop themselves) only when neither the newest configuration ever applied (a server
+        // may have applied it and then crashed) nor any other live server's configuration,
+        // joint halves included, names it: until then someone may need its vote. Its own
+        // belief that it is a member does not count; a joiner no configuration has included
+        // yet stays up.
+        for n in started where everMember.contains(n.id.rawValue) && !latestConf.members.contains(n.id) {
             let named = started.contains { o in o.isUp && o.id != n.id && o.confState.members.contains(n.id) }
             if named { continue }
             n.raw = nil

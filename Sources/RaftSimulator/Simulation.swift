@@ -46,6 +46,12 @@ public final class Simulation {
     /// Ids that some node's applied configuration has included: a node outside the final
     /// configuration that is in here was removed; one that is not is a joiner still pending.
     var everMember: Set<UInt64> = []
+    /// The configuration at the highest log index any server applied a conf change at.
+    var latestConf: ConfState = ConfState()
+    var latestConfIndex: UInt64 = 0
+    /// Ticks the liveness phase may take: the option, plus time to drain the backlog of
+    /// entries left uncommitted by the faults (small messages and windows make that slow).
+    var livenessBound = 0
     /// Message delay bound in force; lowered when the network is healed, because Raft can only
     /// promise progress while messages are much faster than an election timeout.
     var maxDelay: Int
@@ -90,10 +96,10 @@ public final class Simulation {
             try heal()
             let healedAt = now
             trace.record(now, .phase, 2, 0, 0, 0, "phase liveness")
-            while !livenessDone && now - healedAt < options.livenessTicks { try step() }
+            while !livenessDone && now - healedAt < livenessBound { try step() }
             if !livenessDone {
                 throw SimViolation(kind: .liveness,
-                                   detail: "healed cluster committed no new proposal in \(options.livenessTicks) ticks")
+                                   detail: "healed cluster committed no new proposal in \(livenessBound) ticks")
             }
             livenessTicks = now - healedAt
         } catch let v as SimViolation {
@@ -115,6 +121,7 @@ public final class Simulation {
         for id in ids {
             let n = SimNode(id: id, bootstrap: initial)
             everMember.insert(id.rawValue)
+            latestConf = initial
             nodes[Int(id.rawValue)] = n
             n.raw = try makeRaw(n)
             trace.record(now, .start, id.rawValue, 0, 0, 0, "start \(id) voters \(ids)")

@@ -63,4 +63,23 @@ import Testing
         #expect(try s.dump() == ["k=4@2/5/4"])
         #expect(throws: EtcdError.compacted) { try s.get("k", rev: 2) }
     }
+
+    /// Compaction deletes across many LMDB pages (cursor deletes that cross page boundaries).
+    @Test func compactionAcrossManyPages() throws {
+        let s = try TestStore()
+        let value = String(repeating: "v", count: 300)
+        for round in 0..<3 {
+            try s.txn(txnRequest(success: (0..<100).map { putOp("key\($0)", value + "\(round)") }))
+            for i in 0..<400 { try s.put(String(format: "k%04d", i), value + "\(round)") }
+        }
+        try s.delete("k0000", "k0200")
+        try s.compact(s.store.currentRevision)
+        var stored = 0
+        s.store.backend.scan(.key, from: nil) { _, _ in stored += 1; return true }
+        #expect(stored == 100 + 200)
+        #expect(try s.get("\0", "\0") { $0.countOnly = true }.count == 300)
+        try s.store.commitBatch()
+        try s.reopen()
+        #expect(try s.dump("key0") == ["key0=\(value)2@2/803/3"])
+    }
 }

@@ -6,8 +6,8 @@ import GRPC
 struct ClusterService {
     let member: EtcdMember
 
-    func register(on server: GRPCServer) {
-        server.unary("/etcdserverpb.Cluster/MemberList") { (_: Etcdserverpb_MemberListRequest, call: UnaryResponder<Etcdserverpb_MemberListResponse>) in
+    func register(on server: ServiceRegistry) {
+        server.unary("/etcdserverpb.Cluster/MemberList", gateway: ["/v3/cluster/member/list"]) { (_: Etcdserverpb_MemberListRequest, call: Reply<Etcdserverpb_MemberListResponse>) in
             var response = Etcdserverpb_MemberListResponse()
             response.header = member.header()
             response.members = member.members.values.sorted { $0.id < $1.id }.map { m in

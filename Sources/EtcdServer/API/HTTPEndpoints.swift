@@ -5,9 +5,11 @@ import KVStore
 struct HTTPEndpoints {
     let member: EtcdMember
     let metrics: Metrics
+    let gateway: JSONGateway
 
     func handle(_ request: HTTPRequest, _ responder: HTTPResponder) {
         let json = [("Content-Type", "application/json")]
+        if gateway.handle(request, responder, nowMilliseconds: member.loop.nowMilliseconds) { return }
         switch (request.method, request.path) {
         case ("GET", "/version"):
             responder.respond(status: 200, headers: json,

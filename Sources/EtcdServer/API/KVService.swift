@@ -8,26 +8,26 @@ struct KVService {
     let member: EtcdMember
     let maxTxnOps: Int
 
-    func register(on server: GRPCServer) {
-        server.unary("/etcdserverpb.KV/Range") { (r: Etcdserverpb_RangeRequest, call: UnaryResponder<Etcdserverpb_RangeResponse>) in
+    func register(on server: ServiceRegistry) {
+        server.unary("/etcdserverpb.KV/Range", gateway: ["/v3/kv/range"]) { (r: Etcdserverpb_RangeRequest, call: Reply<Etcdserverpb_RangeResponse>) in
             range(r, call)
         }
-        server.unary("/etcdserverpb.KV/Put") { (r: Etcdserverpb_PutRequest, call: UnaryResponder<Etcdserverpb_PutResponse>) in
+        server.unary("/etcdserverpb.KV/Put", gateway: ["/v3/kv/put"]) { (r: Etcdserverpb_PutRequest, call: Reply<Etcdserverpb_PutResponse>) in
             write(call, check: { () throws(EtcdError) in try RequestValidation.check(r) }, { $0.put = r }) { result in
                 if case .put(let response) = result { return response }
                 return nil
             }
         }
-        server.unary("/etcdserverpb.KV/DeleteRange") { (r: Etcdserverpb_DeleteRangeRequest, call: UnaryResponder<Etcdserverpb_DeleteRangeResponse>) in
+        server.unary("/etcdserverpb.KV/DeleteRange", gateway: ["/v3/kv/deleterange"]) { (r: Etcdserverpb_DeleteRangeRequest, call: Reply<Etcdserverpb_DeleteRangeResponse>) in
             write(call, check: { () throws(EtcdError) in try RequestValidation.check(r) }, { $0.deleteRange = r }) { result in
                 if case .deleteRange(let response) = result { return response }
                 return nil
             }
         }
-        server.unary("/etcdserverpb.KV/Txn") { (r: Etcdserverpb_TxnRequest, call: UnaryResponder<Etcdserverpb_TxnResponse>) in
+        server.unary("/etcdserverpb.KV/Txn", gateway: ["/v3/kv/txn"]) { (r: Etcdserverpb_TxnRequest, call: Reply<Etcdserverpb_TxnResponse>) in
             txn(r, call)
         }
-        server.unary("/etcdserverpb.KV/Compact") { (r: Etcdserverpb_CompactionRequest, call: UnaryResponder<Etcdserverpb_CompactionResponse>) in
+        server.unary("/etcdserverpb.KV/Compact", gateway: ["/v3/kv/compaction"]) { (r: Etcdserverpb_CompactionRequest, call: Reply<Etcdserverpb_CompactionResponse>) in
             write(call, check: { () throws(EtcdError) in }, { $0.compaction = r }) { result in
                 if case .compaction(let response) = result { return response }
                 return nil
@@ -35,7 +35,7 @@ struct KVService {
         }
     }
 
-    private func range(_ r: Etcdserverpb_RangeRequest, _ call: UnaryResponder<Etcdserverpb_RangeResponse>) {
+    private func range(_ r: Etcdserverpb_RangeRequest, _ call: Reply<Etcdserverpb_RangeResponse>) {
         do throws(EtcdError) { try RequestValidation.check(r) } catch { return call.fail(error.status) }
         read(call, serializable: r.serializable) { () throws(EtcdError) in
             var response = try member.store.range(r)
@@ -44,7 +44,7 @@ struct KVService {
         }
     }
 
-    private func txn(_ r: Etcdserverpb_TxnRequest, _ call: UnaryResponder<Etcdserverpb_TxnResponse>) {
+    private func txn(_ r: Etcdserverpb_TxnRequest, _ call: Reply<Etcdserverpb_TxnResponse>) {
         do throws(EtcdError) { try RequestValidation.check(r, maxTxnOps: maxTxnOps) } catch { return call.fail(error.status) }
         if KVStore.isReadOnlyTxn(r) {
             // etcd answers a txn that writes nothing locally, after a ReadIndex unless serializable.
@@ -61,7 +61,7 @@ struct KVService {
     }
 
     /// Serves a read now (serializable) or after a ReadIndex round (linearizable).
-    private func read<Response: SwiftProtobuf.Message>(_ call: UnaryResponder<Response>, serializable: Bool,
+    private func read<Response: SwiftProtobuf.Message>(_ call: Reply<Response>, serializable: Bool,
                                                       _ body: @escaping () throws(EtcdError) -> Response) {
         func serve() {
             do throws(EtcdError) { call.respond(try body()) } catch { call.fail(error.status) }
@@ -76,7 +76,7 @@ struct KVService {
     }
 
     /// Validates, proposes through Raft, and answers with the applied result.
-    private func write<Response: HasResponseHeader>(_ call: UnaryResponder<Response>, check: () throws(EtcdError) -> Void,
+    private func write<Response: HasResponseHeader>(_ call: Reply<Response>, check: () throws(EtcdError) -> Void,
                                                     _ fill: (inout Etcdserverpb_InternalRaftRequest) -> Void,
                                                     _ extract: @escaping (ApplyResult) -> Response?) {
         do throws(EtcdError) { try check() } catch { return call.fail(error.status) }

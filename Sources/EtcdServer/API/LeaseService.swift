@@ -8,21 +8,21 @@ import SwiftProtobuf
 struct LeaseService {
     let member: EtcdMember
 
-    func register(on server: GRPCServer) {
-        server.unary("/etcdserverpb.Lease/LeaseGrant") { (r: Etcdserverpb_LeaseGrantRequest, call: UnaryResponder<Etcdserverpb_LeaseGrantResponse>) in
+    func register(on server: ServiceRegistry) {
+        server.unary("/etcdserverpb.Lease/LeaseGrant", gateway: ["/v3/lease/grant"]) { (r: Etcdserverpb_LeaseGrantRequest, call: Reply<Etcdserverpb_LeaseGrantResponse>) in
             var request = Etcdserverpb_InternalRaftRequest()
             request.leaseGrant = r
             member.proposeAndRespond(request, call) { if case .leaseGrant(let response) = $0 { return response }; return nil }
         }
-        server.unary("/etcdserverpb.Lease/LeaseRevoke") { (r: Etcdserverpb_LeaseRevokeRequest, call: UnaryResponder<Etcdserverpb_LeaseRevokeResponse>) in
+        server.unary("/etcdserverpb.Lease/LeaseRevoke", gateway: ["/v3/lease/revoke", "/v3/kv/lease/revoke"]) { (r: Etcdserverpb_LeaseRevokeRequest, call: Reply<Etcdserverpb_LeaseRevokeResponse>) in
             var request = Etcdserverpb_InternalRaftRequest()
             request.leaseRevoke = r
             member.proposeAndRespond(request, call) { if case .leaseRevoke(let response) = $0 { return response }; return nil }
         }
-        server.unary("/etcdserverpb.Lease/LeaseTimeToLive") { (r: Etcdserverpb_LeaseTimeToLiveRequest, call: UnaryResponder<Etcdserverpb_LeaseTimeToLiveResponse>) in
+        server.unary("/etcdserverpb.Lease/LeaseTimeToLive", gateway: ["/v3/lease/timetolive", "/v3/kv/lease/timetolive"]) { (r: Etcdserverpb_LeaseTimeToLiveRequest, call: Reply<Etcdserverpb_LeaseTimeToLiveResponse>) in
             whenLeader(call) { () throws(EtcdError) in try timeToLive(r) }
         }
-        server.unary("/etcdserverpb.Lease/LeaseLeases") { (_: Etcdserverpb_LeaseLeasesRequest, call: UnaryResponder<Etcdserverpb_LeaseLeasesResponse>) in
+        server.unary("/etcdserverpb.Lease/LeaseLeases", gateway: ["/v3/lease/leases", "/v3/kv/lease/leases"]) { (_: Etcdserverpb_LeaseLeasesRequest, call: Reply<Etcdserverpb_LeaseLeasesResponse>) in
             whenLeader(call) { () throws(EtcdError) in
                 var response = Etcdserverpb_LeaseLeasesResponse()
                 response.header = member.header()
@@ -69,7 +69,7 @@ struct LeaseService {
         return response
     }
 
-    private func whenLeader<Response: SwiftProtobuf.Message>(_ call: UnaryResponder<Response>, _ body: @escaping () throws(EtcdError) -> Response) {
+    private func whenLeader<Response: SwiftProtobuf.Message>(_ call: Reply<Response>, _ body: @escaping () throws(EtcdError) -> Response) {
         guard member.isLeader else {
             return call.fail(member.leader == .none ? EtcdError.noLeader.status : EtcdError.notLeader.status)
         }

@@ -14,16 +14,16 @@ public enum EtcdVersion {
 struct MaintenanceService {
     let member: EtcdMember
 
-    func register(on server: GRPCServer) {
-        server.unary("/etcdserverpb.Maintenance/Status") { (_: Etcdserverpb_StatusRequest, call: UnaryResponder<Etcdserverpb_StatusResponse>) in
+    func register(on server: ServiceRegistry) {
+        server.unary("/etcdserverpb.Maintenance/Status", gateway: ["/v3/maintenance/status"]) { (_: Etcdserverpb_StatusRequest, call: Reply<Etcdserverpb_StatusResponse>) in
             call.respond(status())
         }
-        server.unary("/etcdserverpb.Maintenance/Alarm") { (r: Etcdserverpb_AlarmRequest, call: UnaryResponder<Etcdserverpb_AlarmResponse>) in
+        server.unary("/etcdserverpb.Maintenance/Alarm", gateway: ["/v3/maintenance/alarm"]) { (r: Etcdserverpb_AlarmRequest, call: Reply<Etcdserverpb_AlarmResponse>) in
             var request = Etcdserverpb_InternalRaftRequest()
             request.alarm = r
             member.proposeAndRespond(request, call) { if case .alarm(let response) = $0 { return response }; return nil }
         }
-        server.unary("/etcdserverpb.Maintenance/Defragment") { (_: Etcdserverpb_DefragmentRequest, call: UnaryResponder<Etcdserverpb_DefragmentResponse>) in
+        server.unary("/etcdserverpb.Maintenance/Defragment", gateway: ["/v3/maintenance/defragment"]) { (_: Etcdserverpb_DefragmentRequest, call: Reply<Etcdserverpb_DefragmentResponse>) in
             do {
                 try member.store.defragment()
                 var response = Etcdserverpb_DefragmentResponse()
@@ -33,13 +33,13 @@ struct MaintenanceService {
                 call.fail(GRPCStatus(code: .unknown, message: "\(error)"))
             }
         }
-        server.unary("/etcdserverpb.Maintenance/Hash") { (_: Etcdserverpb_HashRequest, call: UnaryResponder<Etcdserverpb_HashResponse>) in
+        server.unary("/etcdserverpb.Maintenance/Hash", gateway: ["/v3/maintenance/hash"]) { (_: Etcdserverpb_HashRequest, call: Reply<Etcdserverpb_HashResponse>) in
             var response = Etcdserverpb_HashResponse()
             response.header = member.header()
             response.hash = member.store.hash()
             call.respond(response)
         }
-        server.unary("/etcdserverpb.Maintenance/HashKV") { (r: Etcdserverpb_HashKVRequest, call: UnaryResponder<Etcdserverpb_HashKVResponse>) in
+        server.unary("/etcdserverpb.Maintenance/HashKV") { (r: Etcdserverpb_HashKVRequest, call: Reply<Etcdserverpb_HashKVResponse>) in
             do throws(EtcdError) {
                 let result = try member.store.hashKV(revision: r.revision)
                 var response = Etcdserverpb_HashKVResponse()
@@ -54,7 +54,7 @@ struct MaintenanceService {
         server.stream("/etcdserverpb.Maintenance/Snapshot") { (stream: ServerStream<Etcdserverpb_SnapshotRequest, Etcdserverpb_SnapshotResponse>) in
             stream.onMessage = { _ in sendSnapshot(stream) }
         }
-        server.unary("/etcdserverpb.Maintenance/MoveLeader") { (_: Etcdserverpb_MoveLeaderRequest, call: UnaryResponder<Etcdserverpb_MoveLeaderResponse>) in
+        server.unary("/etcdserverpb.Maintenance/MoveLeader", gateway: ["/v3/maintenance/transfer-leadership"]) { (_: Etcdserverpb_MoveLeaderRequest, call: Reply<Etcdserverpb_MoveLeaderResponse>) in
             call.fail(GRPCStatus(code: .failedPrecondition, message: "etcdserver: bad leader transferee"))
         }
     }

@@ -10,12 +10,6 @@ extension EtcdError {
     }
 }
 
-extension UnaryResponder {
-    /// Milliseconds left before the client's deadline, if it sent one.
-    func remainingMilliseconds(now: UInt64) -> UInt64? {
-        deadlineMilliseconds.map { $0 > now ? $0 - now : 0 }
-    }
-}
 
 /// Responses that carry etcd's response header.
 protocol HasResponseHeader: SwiftProtobuf.Message {
@@ -34,7 +28,7 @@ extension Etcdserverpb_AlarmResponse: HasResponseHeader {}
 extension EtcdMember {
     /// Proposes `request` and answers `call` with the response `extract` finds in the result.
     func proposeAndRespond<Response: HasResponseHeader>(_ request: Etcdserverpb_InternalRaftRequest,
-                                                        _ call: UnaryResponder<Response>,
+                                                        _ call: Reply<Response>,
                                                         _ extract: @escaping (ApplyResult) -> Response?) {
         propose(request, timeoutMilliseconds: call.remainingMilliseconds(now: loop.nowMilliseconds)) { [unowned self] result in
             switch result {

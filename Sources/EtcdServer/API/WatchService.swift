@@ -1,5 +1,6 @@
 import EtcdAPI
 import Foundation
+import EventLoop
 import GRPC
 import KVStore
 
@@ -8,7 +9,7 @@ struct WatchService {
     let member: EtcdMember
     let maxResponseBytes: Int
 
-    func register(on server: GRPCServer) {
+    func register(on server: ServiceRegistry) {
         server.stream("/etcdserverpb.Watch/Watch") { (stream: ServerStream<Etcdserverpb_WatchRequest, Etcdserverpb_WatchResponse>) in
             // etcd fails a watch that asked for a leader when there is none.
             if stream.headers.contains(where: { $0.0 == "hasleader" && $0.1 == "true" }), member.leader == .none {
@@ -29,6 +30,9 @@ final class WatchSession {
     private let stream: ServerStream<Etcdserverpb_WatchRequest, Etcdserverpb_WatchResponse>
     private let maxResponseBytes: Int
     private var watchers: [Int64: (handle: Watcher, fragment: Bool)] = [:]
+    /// Watchers that asked for progress notifications: true while quiet since the last tick.
+    private var progressQuiet: [Int64: Bool] = [:]
+    private var progressTimer: LoopTimer?
     private var nextID: Int64 = 0
     private var closed = false
 
@@ -50,6 +54,8 @@ final class WatchSession {
     func close() {
         guard !closed else { return }
         closed = true
+        progressTimer?.cancel()
+        progressTimer = nil
         for (_, watcher) in watchers { member.store.watchHub.cancel(watcher.handle) }
         watchers.removeAll()
         if !stream.isClosed { stream.finish(GRPCStatus(code: .ok, message: "")) }
@@ -85,6 +91,30 @@ final class WatchSession {
             self?.deliver(delivery, watchID: id) ?? false
         }
         watchers[id] = (handle, create.fragment)
+        if create.progressNotify { startProgressNotifications(for: id) }
+    }
+
+    /// etcd's progress notifications: at each interval, a watcher that is caught up and got no
+    /// event since the previous one receives an empty response carrying the current revision.
+    private func startProgressNotifications(for id: Int64) {
+        progressQuiet[id] = true
+        guard progressTimer == nil else { return }
+        progressTimer = member.loop.scheduleRepeating(everyMilliseconds: member.options.watchProgressNotifyIntervalMilliseconds) { [weak self] in
+            self?.notifyProgress()
+        }
+    }
+
+    private func notifyProgress() {
+        for (id, quiet) in progressQuiet.sorted(by: { $0.key < $1.key }) {
+            guard let watcher = watchers[id] else { progressQuiet.removeValue(forKey: id); continue }
+            if quiet, member.store.watchHub.isSynced(watcher.handle) {
+                var response = Etcdserverpb_WatchResponse()
+                response.header = member.header()
+                response.watchID = id
+                send(response)
+            }
+            progressQuiet[id] = true
+        }
     }
 
     private func nextFreeID() -> Int64 {
@@ -95,6 +125,7 @@ final class WatchSession {
 
     private func cancel(_ id: Int64) {
         guard let watcher = watchers.removeValue(forKey: id) else { return }
+        progressQuiet.removeValue(forKey: id)
         member.store.watchHub.cancel(watcher.handle)
         var response = Etcdserverpb_WatchResponse()
         response.header = member.header()
@@ -132,6 +163,7 @@ final class WatchSession {
             let parts = watcher.fragment ? fragments(of: response) : [response]
             // A full stream takes nothing: the hub keeps the watcher behind and retries from MVCC.
             guard stream.send(parts[0]) else { return false }
+            if progressQuiet[watchID] != nil { progressQuiet[watchID] = false }
             for part in parts.dropFirst() { send(part) }
             return true
         }

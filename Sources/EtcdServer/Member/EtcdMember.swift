@@ -38,6 +38,7 @@ public final class EtcdMember {
     private var soloCampaignDone = false
     private var published = false
     private var revokingLeases: Set<Int64> = []
+    private var autoCompactor: AutoCompactor
     private var timers: [LoopTimer] = []
     private var stopped = false
     /// Called once the member is published and serving (the leader is known).
@@ -86,6 +87,7 @@ public final class EtcdMember {
         config.applied = raftLog.snapshotMetadata?.index ?? 0
         node = try RawNode(config: config, storage: raftLog.storage)
         proposals = ProposalTracker(limit: 100_000)
+        autoCompactor = AutoCompactor(mode: options.autoCompaction)
         requestIDs = RequestIDGenerator(memberID: memberID.rawValue, bootMilliseconds: UInt64(Date().timeIntervalSince1970 * 1000))
         appliedIndex = config.applied
         snapshotIndex = config.applied
@@ -120,6 +122,9 @@ public final class EtcdMember {
         })
         timers.append(loop.scheduleRepeating(everyMilliseconds: 100) { [unowned self] in expireRequests() })
         timers.append(loop.scheduleRepeating(everyMilliseconds: 500) { [unowned self] in revokeExpiredLeases() })
+        if let interval = autoCompactor.checkIntervalMilliseconds {
+            timers.append(loop.scheduleRepeating(everyMilliseconds: interval) { [unowned self] in autoCompact() })
+        }
         loop.onEveryIteration { [unowned self] in pump() }
         pump()
     }
@@ -421,6 +426,25 @@ public final class EtcdMember {
             completion(.failure(leader == .none ? .noLeader : .requestTimedOut))
         }
         for read in reads.takeExpired(nowMilliseconds: now) { read(.failure(.timedOut)) }
+    }
+
+    /// Only the leader compacts automatically, through Raft like a client's compaction.
+    private func autoCompact() {
+        guard isLeader,
+              let revision = autoCompactor.decide(nowMilliseconds: loop.nowMilliseconds, currentRevision: store.currentRevision)
+        else { return }
+        var request = Etcdserverpb_InternalRaftRequest()
+        request.compaction.revision = revision
+        propose(request) { [weak self] result in
+            guard let self else { return }
+            switch result {
+            case .success(.failure(let error)), .failure(let error):
+                autoCompactor.forget(revision)
+                log.warn("failed auto compaction", ["revision": .int(revision), "error": .string(error.message)])
+            case .success:
+                log.info("completed auto compaction", ["revision": .int(revision)])
+            }
+        }
     }
 
     /// Only the leader expires leases, by proposing their revocation like any write.

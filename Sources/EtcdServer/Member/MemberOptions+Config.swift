@@ -17,5 +17,6 @@ extension MemberOptions {
         maxRequestBytes = Int(config.maxRequestBytes)
         maxTxnOps = Int(config.maxTxnOps)
         autoCompaction = try config.parsedAutoCompaction()
+        watchProgressNotifyIntervalMilliseconds = UInt64(max(1, config.experimentalWatchProgressNotifyInterval.secondsValue * 1000))
     }
 }

@@ -19,6 +19,8 @@ public struct MemberOptions: Sendable {
     public var quotaBackendBytes: Int64 = 2 << 30
     public var maxRequestBytes = 1_572_864
     public var maxTxnOps = 128
+    /// How often a watcher that asked for progress notifications and saw no event gets one.
+    public var watchProgressNotifyIntervalMilliseconds: UInt64 = 600_000
     public var autoCompaction: EtcdConfig.AutoCompaction = .disabled
     /// etcd's request timeout: 5 s plus twice the election timeout.
     public var requestTimeoutMilliseconds: UInt64 { 5000 + 2 * electionTimeoutMilliseconds }

@@ -1,0 +1,97 @@
+import Foundation
+import GRPC
+import HTTP
+import SwiftProtobuf
+
+/// etcd's grpc-gateway: `POST /v3/<service>/<method>` with the request as protobuf JSON, answered
+/// with the response as protobuf JSON (original field names, 64-bit integers as strings, bytes
+/// as base64). `/v3beta/` and `/v3alpha/` are accepted as aliases, as etcd 3.4 does.
+final class JSONGateway {
+    private typealias Route = (_ body: [UInt8], _ responder: HTTPResponder, _ deadline: UInt64?) -> Void
+    private var routes: [String: Route] = [:]
+
+    func route<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
+        _ path: String, _ handler: @escaping (Request, Reply<Response>) -> Void
+    ) {
+        routes[path] = { body, responder, deadline in
+            let request: Request
+            do {
+                var options = JSONDecodingOptions()
+                options.ignoreUnknownFields = true  // as grpc-gateway does
+                request = body.isEmpty ? Request() : try Request(jsonUTF8Bytes: body, options: options)
+            } catch {
+                return Self.fail(GRPCStatus(code: .invalidArgument, message: "\(error)"), responder)
+            }
+            handler(request, Reply(deadlineMilliseconds: deadline, respond: { response in
+                var options = JSONEncodingOptions()
+                options.preserveProtoFieldNames = true
+                let json = (try? response.jsonUTF8Bytes(options: options)) ?? Array("{}".utf8)
+                responder.respond(status: 200, headers: [("Content-Type", "application/json")], body: json)
+            }, fail: { status in Self.fail(status, responder) }))
+        }
+    }
+
+    /// True when the request was a gateway path (answered or refused); false to fall through.
+    func handle(_ request: HTTPRequest, _ responder: HTTPResponder, nowMilliseconds: UInt64) -> Bool {
+        var path = request.path
+        for alias in ["/v3beta/", "/v3alpha/"] where path.hasPrefix(alias) {
+            path = "/v3/" + path.dropFirst(alias.count)
+        }
+        guard path.hasPrefix("/v3/") else { return false }
+        guard let route = routes[path] else {
+            Self.fail(GRPCStatus(code: .notFound, message: "Not Found"), responder, httpStatus: 404)
+            return true
+        }
+        guard request.method == "POST" else {
+            responder.respond(status: 405, headers: [("Content-Type", "text/plain; charset=utf-8")],
+                              body: Array("Method Not Allowed\n".utf8))
+            return true
+        }
+        route(request.body, responder, nowMilliseconds + 30_000)
+        return true
+    }
+
+    /// grpc-gateway's error body and its mapping of gRPC codes to HTTP statuses.
+    private static func fail(_ status: GRPCStatus, _ responder: HTTPResponder, httpStatus: Int? = nil) {
+        var body = "{\"error\":"
+        JSONGateway.appendQuoted(status.message, to: &body)
+        body += ",\"message\":"
+        JSONGateway.appendQuoted(status.message, to: &body)
+        body += ",\"code\":\(status.code.rawValue)}"
+        responder.respond(status: httpStatus ?? httpStatusCode(status.code), headers: [("Content-Type", "application/json")],
+                          body: Array(body.utf8))
+    }
+
+    private static func httpStatusCode(_ code: GRPCStatus.Code) -> Int {
+        switch code {
+        case .ok: return 200
+        case .cancelled: return 408
+        case .invalidArgument, .outOfRange, .failedPrecondition: return code == .failedPrecondition ? 412 : 400
+        case .deadlineExceeded: return 504
+        case .notFound: return 404
+        case .alreadyExists, .aborted: return 409
+        case .permissionDenied: return 403
+        case .unauthenticated: return 401
+        case .resourceExhausted: return 429
+        case .unimplemented: return 501
+        case .unavailable: return 503
+        default: return 500
+        }
+    }
+
+    private static func appendQuoted(_ s: String, to out: inout String) {
+        out += "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
+            }
+        }
+        out += "\""
+    }
+}
