@@ -8,7 +8,9 @@ extension Raft {
             respondReadIndex(index: log.committed, from: m.from, context: m.context)
             return
         }
-        if tracker.isSingleton {
+        // The only voter needs nobody's confirmation. (A removed or demoted leader whose
+        // config has one voter left is not that voter: it must still ask.)
+        if tracker.isSingleton && tracker.config.voters.incoming.ids.contains(id) {
             respondReadIndex(index: log.committed, from: m.from, context: m.context)
             return
         }

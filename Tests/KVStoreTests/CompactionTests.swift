@@ -80,6 +80,6 @@ import Testing
         #expect(try s.get("\0", "\0") { $0.countOnly = true }.count == 300)
         try s.store.commitBatch()
         try s.reopen()
-        #expect(try s.dump("key0") == ["key0=\(value)2@2/803/3"])
+        #expect(try s.dump("key0", "") == ["key0=\(value)2@2/804/3"])
     }
 }

@@ -64,6 +64,7 @@ public final class EtcdMember {
             memberID = existing.memberID
             clusterID = existing.clusterID
         } else {
+            guard options.initialClusterStateNew else { throw MemberError.joiningUnsupported }
             guard initial.contains(where: { $0.id == localID && $0.name == options.name }) else {
                 throw MemberError.notInInitialCluster(name: options.name, peerURLs: options.advertisePeerURLs)
             }
@@ -476,11 +477,14 @@ struct UncheckedBox<T>: @unchecked Sendable {
 
 public enum MemberError: Error, CustomStringConvertible {
     case notInInitialCluster(name: String, peerURLs: [String])
+    case joiningUnsupported
 
     public var description: String {
         switch self {
         case .notInInitialCluster(let name, let urls):
             return "couldn't find local name \"\(name)\" in the initial cluster configuration (advertise peer URLs \(urls.joined(separator: ",")))"
+        case .joiningUnsupported:
+            return "--initial-cluster-state=existing needs a peer transport to join the cluster; this build runs single-member clusters only"
         }
     }
 }
