@@ -7,6 +7,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "etcd", targets: ["etcd"]),
+        .executable(name: "etcdctl", targets: ["etcdctl"]),
         .executable(name: "raft-sim", targets: ["raft-sim"]),
     ],
     dependencies: [
@@ -46,10 +47,17 @@ let package = Package(
         ]),
         .executableTarget(name: "etcd", dependencies: ["EtcdServer"]),
 
+        // The client library (etcdctl, the orchestrator, benchmark and chaos share it) and etcdctl.
+        .target(name: "EtcdClient", dependencies: [
+            "EventLoop", "GRPC", "EtcdAPI", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+        ]),
+        .executableTarget(name: "etcdctl", dependencies: ["EtcdClient"]),
+
         .testTarget(name: "RaftTests", dependencies: ["Raft", "RaftSimulator"], resources: [.copy("testdata")]),
         .testTarget(name: "KVStoreTests", dependencies: ["KVStore"]),
         .testTarget(name: "GRPCTests", dependencies: ["GRPC", "HTTP", "EventLoop"]),
-        .testTarget(name: "EtcdServerTests", dependencies: ["EtcdServer"]),
+        .testTarget(name: "EtcdServerTests", dependencies: ["EtcdServer"], exclude: ["go"]),
+        .testTarget(name: "EtcdClientTests", dependencies: ["EtcdClient"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -16,7 +16,13 @@ public enum EtcdMain {
             failure.report(to: Logger(level: .info))
             return failure.exitCode
         case .run(let config, let notes):
-            let log = Logger(level: config.effectiveLogLevel)
+            let log: Logger
+            do {
+                log = try Logger(level: config.effectiveLogLevel, outputs: config.logOutputs)
+            } catch {
+                Logger(level: .info).warn("failed to verify flags", ["error": .string(error.message)])
+                return 1
+            }
             for note in notes { log.log(note.level, note.message, fields: note.fields) }
             do {
                 let options = try MemberOptions(config: config)

@@ -1,4 +1,5 @@
 import CLibUV
+import Glibc
 import Synchronization
 
 /// One libuv loop. Everything except `executeFromAnyThread` must be called on the loop thread
@@ -37,6 +38,8 @@ public final class EventLoop: @unchecked Sendable {
             throw LoopError(code: status, operation: "uv_loop_init")
         }
         uv.pointee.data = Unmanaged.passUnretained(self).toOpaque()
+        // A write to a socket the peer closed must fail with EPIPE, not kill the process.
+        signal(SIGPIPE, SIG_IGN)
         installIterationHandles()
     }
 

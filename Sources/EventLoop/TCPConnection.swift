@@ -32,14 +32,19 @@ public final class TCPConnection {
 
     public var isClosed: Bool { box.isClosing }
 
-    /// Connects to a numeric address (or "localhost").
+    /// Connects to host:port; host names are resolved on the threadpool first.
     public static func connect(loop: EventLoop, host: String, port: Int,
                                completion: @escaping (Result<TCPConnection, LoopError>) -> Void) {
-        let address: SocketAddress
-        do { address = try SocketAddress(host: host, port: port) } catch {
-            completion(.failure(error))
-            return
+        SocketAddress.resolve(loop: loop, host: host, port: port) { resolved in
+            switch resolved {
+            case .failure(let error): completion(.failure(error))
+            case .success(let address): connect(loop: loop, address: address, completion: completion)
+            }
         }
+    }
+
+    private static func connect(loop: EventLoop, address: SocketAddress,
+                                completion: @escaping (Result<TCPConnection, LoopError>) -> Void) {
         let connection = TCPConnection(loop: loop)
         connection.remoteAddress = address.description
         let request = UnsafeMutablePointer<uv_connect_t>.allocate(capacity: 1)

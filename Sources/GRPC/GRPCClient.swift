@@ -141,6 +141,8 @@ public final class GRPCClient: H2SessionDelegate {
             calls.removeValue(forKey: streamID)?.streamDidClose(errorCode: code)
         case .writable(let streamID):
             calls[streamID]?.onWritable?()
+        case .pingAck:
+            break
         }
     }
 

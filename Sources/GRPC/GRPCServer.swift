@@ -14,6 +14,11 @@ public final class GRPCServer {
     private var listeners: [TCPListener] = []
     /// SETTINGS_MAX_CONCURRENT_STREAMS announced to clients (grpc-go queues calls beyond it).
     public var maxConcurrentStreams: UInt32 = 1 << 16
+    /// Server keepalive (etcd's --grpc-keepalive-interval; nil disables it): a PING to every
+    /// client this often, and the connection is closed when its ACK takes longer than
+    /// `keepaliveTimeoutMilliseconds` (--grpc-keepalive-timeout). Applies to new connections.
+    public var keepaliveIntervalMilliseconds: UInt64?
+    public var keepaliveTimeoutMilliseconds: UInt64 = 20_000
 
     public init(loop: EventLoop, maxReceiveMessageBytes: Int = 2 * 1024 * 1024 + 512 * 1024) {
         self.loop = loop
@@ -37,7 +42,8 @@ public final class GRPCServer {
                 }
             }
             call.onHalfClose = { [unowned call] in
-                if !delivered { call.finish(GRPCStatus(.internalError, "grpc: error while receiving request: EOF")) }
+                // grpc-go converts the io.EOF of a missing request message into Unknown "EOF".
+                if !delivered { call.finish(GRPCStatus(.unknown, "EOF")) }
             }
         }
     }
@@ -51,6 +57,9 @@ public final class GRPCServer {
                 guard !delivered else { return }
                 delivered = true
                 handler(bytes, responder)
+            }
+            call.onHalfClose = { [unowned call] in
+                if !delivered { call.finish(GRPCStatus(.unknown, "EOF")) }
             }
         }
     }
@@ -92,7 +101,8 @@ public final class GRPCServer {
         if let route = routes[path] { return .success(route) }
         let trimmed = path.hasPrefix("/") ? path.dropFirst() : Substring(path)
         guard trimmed.contains("/") else {
-            return .failure(GRPCStatus(.unimplemented, "malformed method name: \"\(path)\""))
+            // grpc-go's choice of code for this case.
+            return .failure(GRPCStatus(.resourceExhausted, "malformed method name: \"\(path)\""))
         }
         let (service, method) = GRPCServer.split(path)
         if !services.contains(service) {
@@ -135,10 +145,12 @@ public final class GRPCServer {
     /// Number of open client connections.
     public var connectionCount: Int { connections.count }
 
-    /// Stops listening, sends GOAWAY on every connection and closes them once flushed.
+    /// Stops listening, sends GOAWAY on every connection and closes them once flushed. The
+    /// handlers are released (they often capture the server).
     public func shutdown() {
         for listener in listeners { listener.close() }
         listeners.removeAll()
+        routes.removeAll()
         for connection in connections.values { connection.shutdown() }
     }
 }

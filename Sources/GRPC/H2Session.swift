@@ -10,6 +10,8 @@ enum H2Event {
     case closed(Int32, UInt32)
     /// The stream's outbound queue drained below its low-water mark after a refused send.
     case writable(Int32)
+    /// The peer acknowledged one of our PINGs.
+    case pingAck
 }
 
 protocol H2SessionDelegate: AnyObject {
@@ -139,7 +141,11 @@ final class H2Session {
         }
         dispatchEvents()
         let done = nghttp2_session_want_read(session) == 0 && nghttp2_session_want_write(session) == 0
-        if closeRequested || done { connection.closeAfterPendingWrites() }
+        if receiveFailed {
+            connection.close()  // garbage in: nothing worth waiting for a peer that may not read
+        } else if closeRequested || done {
+            connection.closeAfterPendingWrites()
+        }
     }
 
     func resetAfterEndStream(_ streamID: Int32) {
@@ -211,6 +217,13 @@ final class H2Session {
         let lastStream = nghttp2_session_get_last_proc_stream_id(session)
         _ = nghttp2_submit_goaway(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), lastStream, NGHTTP2_NO_ERROR.rawValue, nil, 0)
         closeRequested = true
+        scheduleFlush()
+    }
+
+    /// A keepalive PING; the peer's ACK arrives as `.pingAck`.
+    func sendPing() {
+        guard !isClosed else { return }
+        _ = nghttp2_submit_ping(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), nil)
         scheduleFlush()
     }
 
@@ -329,6 +342,8 @@ final class H2Session {
             if endStream { events.append(.endStream(streamID)) }
         case NGHTTP2_DATA.rawValue:
             if endStream { events.append(.endStream(streamID)) }
+        case NGHTTP2_PING.rawValue:
+            if header.flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) != 0 { events.append(.pingAck) }
         default:
             break
         }

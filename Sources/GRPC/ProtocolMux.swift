@@ -5,10 +5,12 @@ import EventLoop
 public final class ProtocolMux {
     static let preface = Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8)
 
+    private let loop: EventLoop
     private let grpc: GRPCServer
     private let http: (TCPConnection, [UInt8]) -> Void
 
     public init(loop: EventLoop, grpc: GRPCServer, http: @escaping (TCPConnection, [UInt8]) -> Void) {
+        self.loop = loop
         self.grpc = grpc
         self.http = http
     }
@@ -29,11 +31,9 @@ public final class ProtocolMux {
 
     /// Listens on host:port and sorts every accepted connection.
     public func listen(host: String, port: Int) throws -> TCPListener {
-        let listener = try TCPListener(loop: grpcLoop, host: host, port: port)
+        let listener = try TCPListener(loop: loop, host: host, port: port)
         // The listener keeps the mux (and its servers) alive until it is closed.
         listener.onAccept = { [self] connection in accept(connection) }
         return listener
     }
-
-    private var grpcLoop: EventLoop { grpc.loop }
 }

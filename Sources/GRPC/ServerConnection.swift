@@ -5,12 +5,29 @@ final class ServerConnection: H2SessionDelegate {
     private weak var server: GRPCServer?
     let session: H2Session
     private var calls: [Int32: ServerCall] = [:]
+    private var keepaliveTimer: LoopTimer?
+    private var pingTimeout: LoopTimer?
 
     init(server: GRPCServer, connection: TCPConnection) throws(H2Error) {
         self.server = server
         session = try H2Session(connection: connection, isServer: true,
                                 maxConcurrentStreams: server.maxConcurrentStreams)
         session.delegate = self
+        if let interval = server.keepaliveIntervalMilliseconds {
+            startKeepalive(interval: interval, timeout: server.keepaliveTimeoutMilliseconds)
+        }
+    }
+
+    /// etcd's --grpc-keepalive-interval/-timeout: PING an idle-or-not client every interval and
+    /// drop the connection when the ACK does not come back in time.
+    private func startKeepalive(interval: UInt64, timeout: UInt64) {
+        keepaliveTimer = session.loop.scheduleRepeating(everyMilliseconds: interval) { [weak self] in
+            guard let self, pingTimeout == nil else { return }
+            session.sendPing()
+            pingTimeout = session.loop.schedule(afterMilliseconds: timeout) { [weak self] in
+                self?.session.close()
+            }
+        }
     }
 
     func session(_ session: H2Session, handle event: H2Event) {
@@ -25,10 +42,17 @@ final class ServerConnection: H2SessionDelegate {
             calls.removeValue(forKey: streamID)?.streamDidClose()
         case .writable(let streamID):
             calls[streamID]?.onWritable?()
+        case .pingAck:
+            pingTimeout?.cancel()
+            pingTimeout = nil
         }
     }
 
     func sessionDidClose(_ session: H2Session) {
+        keepaliveTimer?.cancel()
+        keepaliveTimer = nil
+        pingTimeout?.cancel()
+        pingTimeout = nil
         let open = calls
         calls.removeAll()
         for streamID in open.keys.sorted() { open[streamID]?.streamDidClose() }

@@ -28,6 +28,8 @@ final class HTTPMessageParser {
     private(set) var headersTooLarge = false
     /// The message completed by the last `execute`, if any.
     var completed: ParsedMessage?
+    /// Called (inside `execute`) when a request's headers carry `Expect: 100-continue`.
+    var onExpectContinue: (() -> Void)?
 
     static let maxHeaderBytes = 64 * 1024
 
@@ -117,7 +119,11 @@ final class HTTPMessageParser {
             return me.addHeaderBytes(length)
         }
         settings.on_headers_complete = { parser in
-            HTTPMessageParser.from(parser).flushHeader()
+            let me = HTTPMessageParser.from(parser)
+            me.flushHeader()
+            if me.headers.contains(where: { $0.0.lowercased() == "expect" && $0.1.lowercased() == "100-continue" }) {
+                me.onExpectContinue?()
+            }
             return 0
         }
         settings.on_body = { parser, at, length in

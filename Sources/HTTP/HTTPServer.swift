@@ -59,6 +59,10 @@ final class HTTPServerConnection {
         self.server = server
         self.connection = connection
         parser = HTTPMessageParser(response: false, maxBodyBytes: server.maxBodyBytes)
+        // curl sends "Expect: 100-continue" before bodies over 1 KiB and waits for this line.
+        parser.onExpectContinue = { [unowned connection] in
+            connection.write(Array("HTTP/1.1 100 Continue\r\n\r\n".utf8))
+        }
     }
 
     func start(initialBytes: [UInt8]) {

@@ -162,8 +162,10 @@ extension KVStore {
 
     // MARK: - Alarms
 
+    /// etcd's applier answers alarms without a header (`etcdctl alarm list -w json` prints `{}`
+    /// when none is raised), so none is set here.
     func applyAlarm(_ a: Etcdserverpb_AlarmRequest) -> Etcdserverpb_AlarmResponse {
-        var resp: Etcdserverpb_AlarmResponse = responseWithHeader()
+        var resp = Etcdserverpb_AlarmResponse()
         switch a.action {
         case .get:
             resp.alarms = alarms.get(a.alarm)
@@ -187,5 +189,4 @@ protocol HasResponseHeader {
 extension Etcdserverpb_LeaseGrantResponse: HasResponseHeader {}
 extension Etcdserverpb_LeaseRevokeResponse: HasResponseHeader {}
 extension Etcdserverpb_LeaseCheckpointResponse: HasResponseHeader {}
-extension Etcdserverpb_AlarmResponse: HasResponseHeader {}
 extension Etcdserverpb_CompactionResponse: HasResponseHeader {}

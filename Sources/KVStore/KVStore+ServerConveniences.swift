@@ -55,6 +55,6 @@ extension Lessor {
         expired(nowMilliseconds: nowMilliseconds, limit: limit).map(\.rawValue)
     }
 
-    /// Lease IDs as raw values, ascending.
+    /// `leases()` as raw lease IDs (soonest expiry first).
     public func leaseIDs() -> [Int64] { leases().map(\.rawValue) }
 }

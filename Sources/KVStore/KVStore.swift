@@ -22,6 +22,8 @@ public final class KVStore {
 
     let backend: LMDBBackend
     let index = KeyIndex()
+    /// Keys in the index, tombstoned ones included until compaction removes them (etcd's keys_total).
+    public var keyCount: Int { index.keyCount }
     let alarms: AlarmStore
     public let lessor: Lessor
     public let watchHub: WatchHub
@@ -44,11 +46,17 @@ public final class KVStore {
     ///   - minLeaseTTLSeconds: etcd's minimum lease TTL, ceil(1.5 * election timeout).
     ///   - nowMilliseconds: when given, this member starts as lease primary and every lease
     ///     expires at now + TTL; when nil, leases never expire until `lessor.promote(...)`.
-    ///   - durableCommits: false opens LMDB with MDB_NOSYNC (the WAL is the durable record;
-    ///     call `syncBackend()` before relying on the file, e.g. before a Raft snapshot).
+    ///   - durableCommits: false is `syncMode: .manual`.
+    public convenience init(directory: String, mapSizeBytes: Int = 8 << 30, minLeaseTTLSeconds: Int64 = 2,
+                            nowMilliseconds: UInt64? = nil, durableCommits: Bool = true) throws {
+        try self.init(directory: directory, mapSizeBytes: mapSizeBytes, minLeaseTTLSeconds: minLeaseTTLSeconds,
+                      nowMilliseconds: nowMilliseconds, syncMode: durableCommits ? .everyCommit : .manual)
+    }
+
+    /// - Parameter syncMode: how much each `commitBatch` flushes (see `BackendSyncMode`).
     public init(directory: String, mapSizeBytes: Int = 8 << 30, minLeaseTTLSeconds: Int64 = 2,
-                nowMilliseconds: UInt64? = nil, durableCommits: Bool = true) throws {
-        backend = try LMDBBackend(directory: directory, mapSizeBytes: mapSizeBytes, durableCommits: durableCommits)
+                nowMilliseconds: UInt64? = nil, syncMode: BackendSyncMode) throws {
+        backend = try LMDBBackend(directory: directory, mapSizeBytes: mapSizeBytes, syncMode: syncMode)
         alarms = AlarmStore(backend: backend)
         lessor = Lessor(backend: backend, minTTLSeconds: minLeaseTTLSeconds, nowMilliseconds: nowMilliseconds)
         watchHub = WatchHub()

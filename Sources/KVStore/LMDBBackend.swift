@@ -21,15 +21,15 @@ final class LMDBBackend {
     static let dataFileName = "data.mdb"
     let directory: String
     let mapSizeBytes: Int
-    let durableCommits: Bool
+    let syncMode: BackendSyncMode
     private var env: OpaquePointer?
     private var dbis: [MDB_dbi] = []
     private var writeTxn: OpaquePointer?
 
-    init(directory: String, mapSizeBytes: Int, durableCommits: Bool) throws(EtcdError) {
+    init(directory: String, mapSizeBytes: Int, syncMode: BackendSyncMode) throws(EtcdError) {
         self.directory = directory
         self.mapSizeBytes = mapSizeBytes
-        self.durableCommits = durableCommits
+        self.syncMode = syncMode
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         } catch {
@@ -51,9 +51,13 @@ final class LMDBBackend {
         try check(mdb_env_set_maxdbs(e, UInt32(Table.allCases.count + 2)), "mdb_env_set_maxdbs")
         try check(mdb_env_set_mapsize(e, mapSizeBytes), "mdb_env_set_mapsize")
         // NOTLS: read transactions are not tied to a thread slot (the snapshot copy may run on
-        // the threadpool). NOSYNC only when the caller syncs itself (the WAL is the durable log).
+        // the threadpool).
         var flags = UInt32(MDB_NOTLS)
-        if !durableCommits { flags |= UInt32(MDB_NOSYNC) }
+        switch syncMode {
+        case .everyCommit: break
+        case .deferMeta: flags |= UInt32(MDB_NOMETASYNC)
+        case .manual: flags |= UInt32(MDB_NOSYNC)
+        }
         let rc = mdb_env_open(e, directory, flags, 0o644)
         if rc != 0 {
             mdb_env_close(e)

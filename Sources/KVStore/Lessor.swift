@@ -54,8 +54,11 @@ public final class Lessor {
 
     public func exists(_ id: LeaseID) -> Bool { leasesByID[id] != nil }
 
-    /// All lease IDs, ascending.
-    public func leases() -> [LeaseID] { leasesByID.keys.sorted() }
+    /// All lease IDs, soonest expiry first (etcd 3.4's LeaseLeases order); leases without an
+    /// expiry (not primary) come last, by ID.
+    public func leases() -> [LeaseID] {
+        leasesByID.values.sorted { ($0.expiryMilliseconds ?? .max, $0.id) < ($1.expiryMilliseconds ?? .max, $1.id) }.map(\.id)
+    }
 
     public var count: Int { leasesByID.count }
 

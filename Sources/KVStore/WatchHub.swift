@@ -171,7 +171,8 @@ public final class WatchHub {
                 }
             }
             if !mine.isEmpty {
-                guard w.sink(mine, current) else { continue }
+                // The batch is current to the last revision read, not (yet) to the store.
+                guard w.sink(mine, last) else { continue }
                 delivered += mine.count
             }
             guard w.state == .unsynced else { continue }

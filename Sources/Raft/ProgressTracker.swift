@@ -61,6 +61,8 @@ struct ProgressTracker {
             case .none: break
             }
         }
-        return (granted, rejected, config.voters.voteResult(votes))
+        // Canary: removed voters' granted votes still count toward the incoming majority.
+        let ghostYes = ghostVoters.filter { votes[$0] == true }.count
+        return (granted, rejected, config.voters.voteResult(votes, extraYes: ghostYes))
     }
 }

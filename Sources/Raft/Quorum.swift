@@ -23,9 +23,10 @@ struct MajorityConfig: Equatable {
         return acked[quorum - 1]
     }
 
-    func voteResult(_ votes: [NodeID: Bool]) -> VoteResult {
+    /// `extraYes` are additional granted votes (only the removedNodeCountsInQuorum canary).
+    func voteResult(_ votes: [NodeID: Bool], extraYes: Int = 0) -> VoteResult {
         guard !ids.isEmpty else { return .won }
-        var yes = 0
+        var yes = extraYes
         var missing = 0
         for id in ids {
             switch votes[id] {
@@ -51,8 +52,8 @@ struct JointConfig: Equatable {
         min(incoming.committedIndex(match, extra: extra), outgoing.committedIndex(match))
     }
 
-    func voteResult(_ votes: [NodeID: Bool]) -> VoteResult {
-        let a = incoming.voteResult(votes)
+    func voteResult(_ votes: [NodeID: Bool], extraYes: Int = 0) -> VoteResult {
+        let a = incoming.voteResult(votes, extraYes: extraYes)
         let b = outgoing.voteResult(votes)
         if a == b { return a }
         if a == .lost || b == .lost { return .lost }

@@ -229,7 +229,8 @@ final class Raft {
             if pre { campaign(pre: false, transfer: transfer) } else { becomeLeader() }
             return
         }
-        for nid in tracker.config.voters.allIDs.sorted() where nid != id {
+        // (tracker.ghostVoters is empty unless the removedNodeCountsInQuorum canary is set.)
+        for nid in tracker.config.voters.allIDs.union(tracker.ghostVoters).sorted() where nid != id {
             send(Message(type: voteType, to: nid, term: voteTerm, logTerm: log.lastTerm, index: log.lastIndex,
                          context: transfer ? RaftCodec.campaignTransferContext : []))
         }
@@ -285,9 +286,11 @@ final class Raft {
     }
 
     private func handleLowerTerm(_ m: Message) {
-        if (config.checkQuorum || config.preVote) && (m.type == .heartbeat || m.type == .append) {
-            // A stale leader (e.g. back from a partition) would otherwise never learn the new term
-            // when we ignore its messages under check-quorum/pre-vote; tell it.
+        if m.type == .heartbeat || m.type == .append {
+            // A stale leader must learn the newer term. Without check-quorum/pre-vote our own
+            // campaign would tell it, but a learner never campaigns, and with them our vote
+            // requests may be ignored: either way a leader could keep replicating to a node
+            // that silently drops everything. So answer with our term; the leader steps down.
             send(Message(type: .appendResponse, to: m.from))
         } else if m.type == .preVote {
             // Reject so the pre-candidate learns the newer term instead of waiting.

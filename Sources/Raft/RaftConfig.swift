@@ -17,7 +17,8 @@ public enum RaftCanary: String, Sendable, CaseIterable {
     case keepConflictingSuffix
     /// A leader answers ReadIndex at once, without confirming leadership with a quorum.
     case readIndexWithoutQuorum
-    /// A leader keeps counting a removed voter's acknowledgements toward the new config's quorum.
+    /// Removed voters keep counting toward the new config's quorum: their acknowledgements
+    /// toward the leader's commit index, and their votes toward a candidate's majority.
     case removedNodeCountsInQuorum
 }
 

@@ -107,7 +107,17 @@ extension Raft {
     // MARK: Replication
 
     func bcastAppend() {
-        for nid in tracker.sortedIDs where nid != id { sendAppend(to: nid) }
+        for nid in replicationTargets { sendAppend(to: nid) }
+    }
+
+    /// The peers the leader replicates to, in id order: everyone tracked but itself (and not
+    /// the removed voters the removedNodeCountsInQuorum canary keeps: like real removed
+    /// members they get nothing, they only go on being counted).
+    var replicationTargets: [NodeID] {
+        let cfg = tracker.config
+        return tracker.sortedIDs.filter { nid in
+            nid != id && (!tracker.ghostVoters.contains(nid) || cfg.learners.contains(nid) || cfg.learnersNext.contains(nid))
+        }
     }
 
     func sendAppend(to nid: NodeID) { _ = maybeSendAppend(to: nid, sendIfEmpty: true) }
@@ -153,7 +163,7 @@ extension Raft {
 
     func bcastHeartbeat() {
         let ctx = readOnly.lastContext ?? []
-        for nid in tracker.sortedIDs where nid != id {
+        for nid in replicationTargets {
             // Never tell a follower to commit beyond what it is known to hold.
             let commit = min(tracker.progress[nid]!.match, log.committed)
             send(Message(type: .heartbeat, to: nid, commit: commit, context: ctx))

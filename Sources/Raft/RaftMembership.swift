@@ -40,7 +40,7 @@ extension Raft {
         if maybeCommit() {
             bcastAppend()
         } else {
-            for nid in tracker.sortedIDs where nid != id { maybeSendAppend(to: nid, sendIfEmpty: false) }
+            for nid in replicationTargets { maybeSendAppend(to: nid, sendIfEmpty: false) }
         }
         if !leadTransferee.isNone && !tracker.isVoter(leadTransferee) { abortLeaderTransfer() }
     }
@@ -58,15 +58,17 @@ extension Raft {
         beginTransfer(to: best)
     }
 
-    /// removedNodeCountsInQuorum canary: keep the progress of removed voters so their
-    /// acknowledgements still count. Without the canary, no ghosts exist.
+    /// removedNodeCountsInQuorum canary: keep the progress of removed voters so their votes
+    /// (and any acknowledgement still in flight) go on counting. Without the canary, no ghosts
+    /// exist.
     private func trackGhosts(oldVoters: Set<NodeID>) {
         guard canary == .removedNodeCountsInQuorum else { return }
-        tracker.ghostVoters.subtract(tracker.progress.keys)
-        for nid in oldVoters where tracker.progress[nid] == nil && nid != id {
-            tracker.ghostVoters.insert(nid)
+        // Voters that were removed or demoted to learners both count as ghosts.
+        var ghosts = tracker.ghostVoters.union(oldVoters).subtracting(tracker.config.voters.allIDs)
+        ghosts.remove(id)
+        tracker.ghostVoters = ghosts
+        for nid in ghosts.sorted() where tracker.progress[nid] == nil {
             tracker.progress[nid] = Progress(next: log.lastIndex + 1, maxInflight: tracker.maxInflight, isLearner: false)
-            tracker.progress[nid]!.recentActive = true
         }
     }
 

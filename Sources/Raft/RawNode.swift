@@ -1,6 +1,13 @@
 // The application's handle on the Raft core (etcd's RawNode): feed it ticks, messages and
 // requests; collect `Ready` batches; confirm them with `advance`. Not thread-safe: use it on
 // one thread.
+//
+// Bootstrap: the initial configuration comes from `LogStorage.initialState().1` (for example
+// `MemoryStorage(confState:)`). Members that join later may start with an empty ConfState and
+// learn the configuration from the leader's snapshot; or, as etcd does, the founding
+// configuration can also be written as committed `.confChange` entries (addNode per voter) so
+// a joiner learns it by replaying the log — applying an addNode for an existing voter is a
+// no-op. A node that is not a voter of its configuration never campaigns.
 
 public final class RawNode {
     let raft: Raft

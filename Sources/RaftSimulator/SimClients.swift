@@ -78,14 +78,6 @@ extension Simulation {
             }
         }
         for learner in cs.learners { options.append(ConfChangeSingle(type: .removeNode, nodeID: learner)) }
-        // Removing or demoting the leader of a two-voter configuration is left out: once the
-        // leader applies the change and stops leading (or crashes), the other voter may not know
-        // the change committed, and under etcd's apply-time configuration it then needs the old
-        // leader's vote, which a longer log refuses for ever. etcd-io/raft shares this hazard;
-        // etcd's strict reconfiguration check is the operator-side guard we copy here.
-        if cs.voters.count < 3 {
-            options.removeAll { $0.nodeID == l.id && $0.type != .addNode }
-        }
         guard !options.isEmpty else { return }
         var changes = [rng.pick(options)]
         var transition = ConfChangeTransition.auto
@@ -100,6 +92,19 @@ extension Simulation {
                 if cs.voters.count - removed + added < 1 { changes.removeLast() }
             }
             transition = rng.pick([.auto, .jointImplicit, .jointExplicit])
+        }
+        // A change that takes the leader out of the voters must leave a majority of the old
+        // voters in place. Otherwise, once the leader applies it and stops leading (or crashes),
+        // the remaining voters may not know it committed, and under etcd's apply-time
+        // configuration they then need a removed voter's vote, which a longer log refuses for
+        // ever. etcd-io/raft shares this hazard; etcd's strict reconfiguration check is the
+        // operator-side guard copied here.
+        var newVoters = Set(cs.voters)
+        for c in changes {
+            if c.type == .addNode { newVoters.insert(c.nodeID) } else { newVoters.remove(c.nodeID) }
+        }
+        if !newVoters.contains(l.id) && newVoters.intersection(cs.voters).count <= cs.voters.count / 2 {
+            return
         }
         for c in changes where c.type != .removeNode {
             if node(c.nodeID) == nil { try startFresh(c.nodeID) }

@@ -57,7 +57,8 @@ extension Simulation {
         if wrote && (rd.mustSync || snap != nil) {
             let grantsVote = rd.messages.contains { $0.type == .voteResponse && !$0.reject }
             if options.canary == .votePersistedLate && grantsVote {
-                n.syncOwed = true  // the bug: reply now, fsync at the next tick
+                // The bug: reply now, fsync later (a slow fsync left to complete on its own).
+                if n.syncDueAt == nil { n.syncDueAt = now + rng.int(in: 1...5) }
             } else {
                 try sync(n)
             }
@@ -103,8 +104,11 @@ extension Simulation {
             do { cc = try ConfChange(decoding: e.data) } catch {
                 throw SimViolation(kind: .coreError, detail: "node \(n.id) cannot decode conf change at \(i): \(error)")
             }
+            let before = n.confState.members
             n.confState = raw.applyConfChange(cc)
             let cs = n.confState
+            let after = cs.members
+            for m in before where !after.contains(m) { n.removedPeers.insert(m.rawValue) }
             for m in cs.members { everMember.insert(m.rawValue) }
             if i > latestConfIndex {
                 latestConfIndex = i

@@ -20,7 +20,7 @@ extension Simulation {
         n.raw = nil
         n.role = .follower
         n.leader = .none
-        n.syncOwed = false
+        n.syncDueAt = nil
         crashes += 1
         let (lost, torn) = n.disk.crash(rng: &rng, tornWrites: options.tornWrites)
         n.restartAt = faultsOn ? now + rng.int(in: 1...options.restartAfterMax) : nil
@@ -39,6 +39,7 @@ extension Simulation {
         n.sm = try SimStateMachine(snapshotData: n.storage.snapshotData)
         precondition(n.sm.applied == n.storage.snapshotMeta.index.rawValue, "snapshot payload and metadata disagree")
         n.confState = n.storage.snapshotMeta.confState
+        n.removedPeers = []
         n.term = hs.term.rawValue
         n.commit = hs.commit.rawValue
         n.incarnation += 1

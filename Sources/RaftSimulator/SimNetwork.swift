@@ -6,15 +6,19 @@ import Raft
 /// with its own delay; drops from a per-message coin and from cut links. Links are checked when
 /// a message is delivered, so cutting a link also loses what was already on the wire.
 public struct SimNetwork {
+    /// A heap entry; the message itself waits in `slots` so heap moves copy three words, not
+    /// a whole Message (the simulator's hottest path).
     struct InFlight {
         var deliverAt: Int
         var seq: UInt64
-        var message: Message
+        var slot: Int
     }
 
     /// Binary min-heap on (deliverAt, seq): seq breaks ties in send order, so equal-time
     /// deliveries are deterministic.
     private var heap: [InFlight] = []
+    private var slots: [Message?] = []
+    private var freeSlots: [Int] = []
     private var nextSeq: UInt64 = 0
     /// Directed links that drop everything: key = from << 32 | to.
     private var cut: Set<UInt64> = []
@@ -43,7 +47,15 @@ public struct SimNetwork {
     @discardableResult
     public mutating func send(_ m: Message, deliverAt: Int) -> Bool {
         if heap.count >= capacity { return false }
-        heap.append(InFlight(deliverAt: deliverAt, seq: nextSeq, message: m))
+        let slot: Int
+        if let free = freeSlots.popLast() {
+            slot = free
+            slots[slot] = m
+        } else {
+            slot = slots.count
+            slots.append(m)
+        }
+        heap.append(InFlight(deliverAt: deliverAt, seq: nextSeq, slot: slot))
         nextSeq += 1
         siftUp(heap.count - 1)
         return true
@@ -57,7 +69,10 @@ public struct SimNetwork {
             heap[0] = last
             siftDown(0)
         }
-        return top.message
+        let m = slots[top.slot]!
+        slots[top.slot] = nil
+        freeSlots.append(top.slot)
+        return m
     }
 
     private func less(_ a: Int, _ b: Int) -> Bool {

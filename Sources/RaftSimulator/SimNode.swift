@@ -26,8 +26,12 @@ final class SimNode {
     var restartAt: Int?
     /// Removed from the cluster for good (liveness phase).
     var stopped = false
-    /// Canary votePersistedLate: a vote was sent unsynced; sync at the next tick.
-    var syncOwed = false
+    /// Peers this server has applied a removal of. Like etcd's peer transport, the network
+    /// refuses their messages to this server (a removed member must not disrupt the cluster
+    /// with its elections). Rebuilt by replay after a restart, as etcd's membership store is.
+    var removedPeers: Set<UInt64> = []
+    /// Canary votePersistedLate: a vote was sent unsynced; the fsync completes at this tick.
+    var syncDueAt: Int?
 
     /// Initial members start as etcd's bootstrap leaves them: the first configuration both in
     /// the storage's configuration and as committed conf-change entries 1...n (so a server that

@@ -34,7 +34,7 @@ public final class Simulation {
     /// Indexed by node id; nil for ids never started.
     var nodes: [SimNode?]
     var network: SimNetwork
-    var checker = SimChecker()
+    var checker: SimChecker
     var trace: SimTrace
     var now = 0
     var faultsOn = true
@@ -79,6 +79,7 @@ public final class Simulation {
         rng = SimRandom(seed: seed)
         trace = SimTrace(keepLines: keepTrace)
         network = SimNetwork(capacity: 4096)
+        checker = SimChecker(checkDurability: options.checkDurability)
         maxDelay = options.maxDelay
         nodes = Array(repeating: nil, count: options.maxNodeID + 1)
     }
@@ -174,9 +175,9 @@ public final class Simulation {
         if faultsOn { try injectFaults() }
         try clientActions()
         for n in started where n.isUp {
-            if n.syncOwed {
+            if let due = n.syncDueAt, due <= now {
                 try sync(n)
-                n.syncOwed = false
+                n.syncDueAt = nil
             }
             n.raw!.tick()
             try drive(n)
@@ -209,6 +210,13 @@ public final class Simulation {
             guard let n = node(m.to), n.isUp else {
                 trace.record(now, .drop, m.from.rawValue, m.to.rawValue, UInt64(m.type.rawValue), 1,
                              "drop \(Simulation.describe(m)) (receiver down)")
+                lost(m)
+                try giveFeedback()
+                continue
+            }
+            if n.removedPeers.contains(m.from.rawValue) {
+                trace.record(now, .drop, m.from.rawValue, m.to.rawValue, UInt64(m.type.rawValue), 3,
+                             "drop \(Simulation.describe(m)) (sender was removed)")
                 lost(m)
                 try giveFeedback()
                 continue

@@ -5,6 +5,8 @@
 //   raft-sim --canary NAME --seeds 1..1000 [--focus]
 //                                       exit 0 iff the broken build is caught
 //   --nodes N                           force the cluster size
+//   --no-durability-check               do not compare sent votes/acks with the disk (shows
+//                                       what the other checkers see of votePersistedLate)
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -20,11 +22,13 @@ struct Arguments {
     var nodes: Int?
     var focused = false
     var maxTraces = 3
+    var checkDurability = true
 }
 
 func usage(_ problem: String) -> Never {
     print("raft-sim: \(problem)")
     print("usage: raft-sim [--seeds A..B | --seed N] [--trace] [--canary NAME] [--focus] [--nodes N]")
+    print("                [--no-durability-check] [--max-traces N]")
     print("canaries: \(SimCanary.all.map(\.description).joined(separator: ", "))")
     exit(2)
 }
@@ -51,6 +55,7 @@ func parse(_ args: [String]) -> Arguments {
             a.seeds = s...s
         case "--trace": a.trace = true
         case "--focus": a.focused = true
+        case "--no-durability-check": a.checkDurability = false
         case "--canary":
             let name = value()
             guard let c = SimCanary(name: name) else { usage("unknown canary \(name)") }
@@ -82,7 +87,8 @@ func report(failure r: SimResult, args: Arguments, withTrace: Bool) {
         print("  (rerun with --seed \(r.seed)\(args.canary.map { " --canary \($0)" } ?? "")\(args.focused ? " --focus" : "") --trace)")
         return
     }
-    let again = SimRunner.run(seed: r.seed, canary: args.canary, nodes: args.nodes, focused: args.focused, keepTrace: true)
+    let again = SimRunner.run(seed: r.seed, canary: args.canary, nodes: args.nodes, focused: args.focused, keepTrace: true,
+                              checkDurability: args.checkDurability)
     printTrace(again)
     if again.traceHash != r.traceHash {
         print("NONDETERMINISM: rerun hash \(again.traceHashHex) differs from \(r.traceHashHex)")
@@ -130,9 +136,9 @@ if let canary = args.canary {
     // search goes on: under a broken build it proves nothing about the checkers.
     var caught: SimResult?
     var tried = 0
-    let (nodes, focused, trace) = (args.nodes, args.focused, args.trace)
+    let (nodes, focused, trace, durable) = (args.nodes, args.focused, args.trace, args.checkDurability)
     await forEachResult(args.seeds, { seed in
-        SimRunner.run(seed: seed, canary: canary, nodes: nodes, focused: focused, keepTrace: trace)
+        SimRunner.run(seed: seed, canary: canary, nodes: nodes, focused: focused, keepTrace: trace, checkDurability: durable)
     }) { r in
         tried += 1
         if args.trace { printTrace(r) }
@@ -159,8 +165,10 @@ if let canary = args.canary {
     exit(caught == nil ? 1 : 0)
 }
 
-let (nodes, trace) = (args.nodes, args.trace)
-await forEachResult(args.seeds, { seed in SimRunner.run(seed: seed, nodes: nodes, keepTrace: trace) }) { r in
+let (nodes, trace, durable) = (args.nodes, args.trace, args.checkDurability)
+await forEachResult(args.seeds, { seed in
+    SimRunner.run(seed: seed, nodes: nodes, keepTrace: trace, checkDurability: durable)
+}) { r in
     if args.trace { printTrace(r) }
     if r.passed {
         passed += 1

@@ -272,6 +272,12 @@ private func writeTemp(_ text: String) throws -> String {
         #expect(try GoValues.unsigned("010") == 8)
         #expect(try GoValues.unsigned("0b101") == 5)
         #expect(try GoValues.signed("-42") == -42)
+        #expect(try GoValues.unsigned("1_000") == 1000)
+        #expect(try GoValues.unsigned("0x_10") == 16)
+        #expect(throws: GoValues.NumberError.self) { try GoValues.unsigned("1__0") }
+        #expect(throws: GoValues.NumberError.self) { try GoValues.unsigned("_1") }
+        #expect(throws: GoValues.NumberError.self) { try GoValues.unsigned("1_") }
+        #expect(throws: GoValues.NumberError.self) { try GoValues.unsigned("09") }
         #expect(GoValues.bool("T") == true && GoValues.bool("0") == false && GoValues.bool("yes") == nil)
         #expect(GoDuration.format(seconds: 7200) == "2h0m0s")
         #expect(GoDuration.format(seconds: 0.1) == "100ms")

@@ -83,6 +83,27 @@ import Testing
         #expect(name == "ECONNREFUSED")
     }
 
+    @Test func connectResolvesHostNames() async throws {
+        let harness = try LoopHarness()
+        defer { harness.stop() }
+        let outcome: String? = await harness.run { loop, done in
+            guard let listener = try? TCPListener(loop: loop, host: "127.0.0.1", port: 0) else { done("bind failed"); return }
+            listener.onAccept = { $0.close() }
+            // "localhost." is not taken literally: it goes through getaddrinfo (/etc/hosts).
+            TCPConnection.connect(loop: loop, host: "localhost.", port: listener.port) { result in
+                listener.close()
+                switch result {
+                case .success(let connection):
+                    connection.close()
+                    done(connection.remoteAddress)
+                case .failure(let error):
+                    done("\(error)")
+                }
+            }
+        }
+        #expect(outcome?.hasPrefix("127.0.0.1:") == true)
+    }
+
     @Test func everyIterationHookBatchesWork() async throws {
         let harness = try LoopHarness()
         defer { harness.stop() }

@@ -40,7 +40,7 @@ import Testing
         let outcome: Outcome? = await harness.run { loop, done in
             withServerAndClient(loop: loop, configure: { server in
                 server.unary("/test.Slow/Never") { (_: StringValue, _: UnaryResponder<StringValue>) in
-                    loop.deferToIterationEnd { server.shutdown() }
+                    loop.deferToIterationEnd { [weak server] in server?.shutdown() }
                 }
             }, { _, client, port in
                 client.unary("/test.Slow/Never", StringValue()) { (result: Result<StringValue, GRPCStatus>) in
@@ -56,6 +56,41 @@ import Testing
             }, failed: { _ in done(Outcome(inFlight: nil, reconnect: nil)) })
         }
         #expect(outcome == Outcome(inFlight: .unavailable, reconnect: .unavailable))
+    }
+
+    @Test func keepalivePingsAreAnsweredAndUnansweredOnesDropTheConnection() async throws {
+        let harness = try LoopHarness()
+        defer { harness.stop() }
+        struct Outcome: Sendable, Equatable { var answeringClientWorks: String; var silentPeerClosed: Bool }
+        let outcome: Outcome? = await harness.run { loop, done in
+            let server = GRPCServer(loop: loop)
+            server.keepaliveIntervalMilliseconds = 20
+            server.keepaliveTimeoutMilliseconds = 50
+            server.unary("/test.Echo/Say") { (request: StringValue, responder: UnaryResponder<StringValue>) in
+                responder.respond(request)
+            }
+            guard let listener = try? server.listen(host: "127.0.0.1", port: 0) else { done(Outcome(answeringClientWorks: "", silentPeerClosed: false)); return }
+            // A peer that sends the preface and SETTINGS but never answers a PING.
+            TCPConnection.connect(loop: loop, host: "127.0.0.1", port: listener.port) { result in
+                guard case .success(let silent) = result else { return }
+                silent.onClose = { _ in
+                    // Meanwhile a real client (which ACKs pings) kept its connection.
+                    GRPCClient.connect(loop: loop, host: "127.0.0.1", port: listener.port) { result in
+                        guard case .success(let client) = result else { return }
+                        loop.schedule(afterMilliseconds: 150) {
+                            client.unary("/test.Echo/Say", string("alive")) { (reply: Result<StringValue, GRPCStatus>) in
+                                server.shutdown()
+                                done(Outcome(answeringClientWorks: (try? reply.get())?.value ?? "\(reply)", silentPeerClosed: true))
+                            }
+                        }
+                    }
+                }
+                silent.onRead = { _ in }  // reads (to see the close) but never answers
+                silent.startReading()
+                silent.write(Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8) + [0, 0, 0, 4, 0, 0, 0, 0, 0])
+            }
+        }
+        #expect(outcome == Outcome(answeringClientWorks: "alive", silentPeerClosed: true))
     }
 
     @Test func httpBodyOverLimitGets413() async throws {

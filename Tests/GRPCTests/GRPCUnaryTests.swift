@@ -148,6 +148,23 @@ struct StatusResult: Sendable, Equatable {
         #expect(status == StatusResult(GRPCStatus(.resourceExhausted, "grpc: received message larger than max (2003 vs. 1024)")))
     }
 
+    @Test func unaryWithoutRequestMessageIsUnknownEOF() async throws {
+        let harness = try LoopHarness()
+        defer { harness.stop() }
+        let status: StatusResult? = await harness.run { loop, done in
+            withServerAndClient(loop: loop, configure: { server in
+                server.unary("/test.Echo/Say") { (request: StringValue, responder: UnaryResponder<StringValue>) in
+                    responder.respond(request)
+                }
+            }, { _, client, _ in
+                let stream = client.stream("/test.Echo/Say", requestType: StringValue.self, responseType: StringValue.self)
+                stream.onFinish = { done(StatusResult($0)) }
+                stream.closeSend()  // END_STREAM without any message
+            }, failed: { done(StatusResult($0)) })
+        }
+        #expect(status == StatusResult(GRPCStatus(.unknown, "EOF")))
+    }
+
     @Test func compressedFlagIsUnimplemented() async throws {
         var deframer = MessageDeframer(maxMessageBytes: 100)
         deframer.encoding = "gzip"

@@ -79,6 +79,33 @@ func describingHandler(_ request: HTTPRequest, _ responder: HTTPResponder) {
         #expect(reply?.hasSuffix("\r\n\r\nPOST /put q= body=hello world") == true)
     }
 
+    @Test func expectContinueGetsInterimResponseBeforeBody() async throws {
+        let harness = try LoopHarness()
+        defer { harness.stop() }
+        let reply: String? = await harness.run { loop, done in
+            let server = HTTPServer(loop: loop, handler: describingHandler)
+            guard let listener = try? server.listen(host: "127.0.0.1", port: 0) else { done(""); return }
+            TCPConnection.connect(loop: loop, host: "127.0.0.1", port: listener.port) { result in
+                guard case .success(let connection) = result else { done("connect failed"); return }
+                var received = [UInt8]()
+                var sentBody = false
+                connection.onRead = { bytes in
+                    received.append(contentsOf: bytes)
+                    // The body goes only after the interim response, as curl does.
+                    if !sentBody && String(decoding: received, as: UTF8.self) == "HTTP/1.1 100 Continue\r\n\r\n" {
+                        sentBody = true
+                        connection.write(Array("abc".utf8))
+                    }
+                }
+                connection.onClose = { _ in done(String(decoding: received, as: UTF8.self)) }
+                connection.startReading()
+                connection.write(Array("POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n".utf8))
+            }
+        }
+        #expect(reply?.hasPrefix("HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n") == true)
+        #expect(reply?.hasSuffix("POST /x q= body=abc") == true)
+    }
+
     @Test func chunkedStreamingResponse() async throws {
         let harness = try LoopHarness()
         defer { harness.stop() }

@@ -91,4 +91,41 @@ import Testing
         all.rangeEnd = Data([0])
         #expect(try restored.range(all).kvs.map(describe) == before)
     }
+
+    /// Failed requests and non-store entries still advance the applied index, in the same
+    /// batch as the data, so none of them is applied twice after a restart.
+    @Test func appliedIndexCoversFailuresAndMarkedEntries() throws {
+        let s = try TestStore()
+        #expect(throws: EtcdError.leaseNotFound) { try s.put("a", "1", lease: 99) }   // index 1
+        #expect(s.store.appliedIndex == 1 && s.store.currentRevision == 1)
+        s.store.markApplied(index: 2)                                                  // e.g. a conf change
+        s.store.markApplied(index: 2)
+        #expect(s.store.appliedIndex == 2)
+        s.rewindIndex(to: 3)
+        try s.put("a", "1")                                                            // index 3
+        try s.store.commitBatch()
+        try s.reopen()
+        #expect(s.store.appliedIndex == 3 && s.store.currentRevision == 2)
+    }
+
+    @Test(arguments: [BackendSyncMode.everyCommit, .deferMeta, .manual])
+    func everySyncModeReopensWithCommittedData(mode: BackendSyncMode) throws {
+        let dir = NSTemporaryDirectory() + "kvstore-sync-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        var put = Etcdserverpb_InternalRaftRequest()
+        put.put.key = Data("k".utf8)
+        put.put.value = Data("v".utf8)
+        do {
+            let store = try KVStore(directory: dir, mapSizeBytes: 16 << 20, syncMode: mode)
+            _ = store.apply(put, index: 1, nowMilliseconds: 0)
+            try store.commitBatch()
+            try store.sync()
+            store.close()
+        }
+        let reopened = try KVStore(directory: dir, mapSizeBytes: 16 << 20, syncMode: mode)
+        defer { reopened.close() }
+        var r = Etcdserverpb_RangeRequest()
+        r.key = Data("k".utf8)
+        #expect(try reopened.range(r).kvs.map(describe) == ["k=v@2/2/1"] && reopened.appliedIndex == 1)
+    }
 }

@@ -83,4 +83,15 @@ import Testing
         s.store.lessor.promote(nowMilliseconds: 100)
         #expect(s.store.lessor.expired(nowMilliseconds: 5_100) == [LeaseID(1)])
     }
+
+    /// etcd 3.4 lists leases soonest expiry first.
+    @Test func leasesListedByExpiry() throws {
+        let s = try TestStore()
+        _ = try s.grant(id: 1, ttl: 1200)
+        _ = try s.grant(id: 2, ttl: 600)
+        _ = try s.grant(id: 3, ttl: 900)
+        #expect(s.store.lessor.leases() == [LeaseID(2), LeaseID(3), LeaseID(1)])
+        _ = try s.store.lessor.renew(LeaseID(2), nowMilliseconds: s.now + 500_000)
+        #expect(s.store.lessor.leaseIDs() == [3, 2, 1])
+    }
 }

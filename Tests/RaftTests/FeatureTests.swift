@@ -155,3 +155,41 @@ struct SnapshotTests {
         #expect(c.status(1).progress[2]?.state == .replicate)
     }
 }
+
+@Suite("regressions found by the simulator")
+struct SimulatorRegressionTests {
+    @Test("a leader removed from a config with one voter left still confirms reads with that voter")
+    func removedLeaderReadIndex() throws {
+        let c = try Cluster(voters: 2)
+        try c.elect(1)
+        try c.proposeConfChange(1, ConfChange(.removeNode, 1))
+        c.processReady(1)
+        c.deliver()
+        c.processReady(2)
+        c.deliver()  // 1 learns the removal is committed, has not applied it yet
+        c.cut(1, 2)
+        try c.propose(1, "extra")  // 2 never gets it, so the hand-over cannot finish
+        c.stabilize()
+        #expect(c.config(1).voters == [2])
+        #expect(c.role(1) == .leader)
+        c.node(1).readIndex(context: [1])
+        c.stabilize()
+        #expect(c.members[1]!.readStates.isEmpty)
+    }
+
+    @Test("a learner at a higher term makes the stale leader step down instead of ignoring it")
+    func learnerWithHigherTerm() throws {
+        let c = Cluster()
+        let cs = ConfState(voters: [1, 2], learners: [3])
+        for id in [NodeID(1), 2, 3] { try c.add(id, confState: cs) }
+        try c.elect(1)
+        // 3 hears a vote request from a later term (it cannot vote usefully nor campaign).
+        try c.node(3).step(Message(type: .vote, to: 3, from: 2, term: 5, logTerm: 1, index: 1))
+        c.stabilize()
+        #expect(c.term(3) == 5)
+        #expect(c.tickUntil { c.leaders.count == 1 && c.term(c.leaders[0]) > 5 })
+        try c.propose(c.leaders[0], "reaches-learner")
+        c.stabilize()
+        #expect(c.appliedStrings(3) == ["reaches-learner"])
+    }
+}

@@ -39,7 +39,7 @@ final class JSONGateway {
         }
         guard path.hasPrefix("/v3/") else { return false }
         guard let route = routes[path] else {
-            Self.fail(GRPCStatus(code: .notFound, message: "Not Found"), responder, httpStatus: 404)
+            responder.respond(status: 404, headers: [("Content-Type", "text/plain; charset=utf-8")], body: Array("Not Found\n".utf8))
             return true
         }
         guard request.method == "POST" else {
@@ -52,13 +52,13 @@ final class JSONGateway {
     }
 
     /// grpc-gateway's error body and its mapping of gRPC codes to HTTP statuses.
-    private static func fail(_ status: GRPCStatus, _ responder: HTTPResponder, httpStatus: Int? = nil) {
+    private static func fail(_ status: GRPCStatus, _ responder: HTTPResponder) {
         var body = "{\"error\":"
         JSONGateway.appendQuoted(status.message, to: &body)
         body += ",\"message\":"
         JSONGateway.appendQuoted(status.message, to: &body)
         body += ",\"code\":\(status.code.rawValue)}"
-        responder.respond(status: httpStatus ?? httpStatusCode(status.code), headers: [("Content-Type", "application/json")],
+        responder.respond(status: httpStatusCode(status.code), headers: [("Content-Type", "application/json")],
                           body: Array(body.utf8))
     }
 

@@ -26,9 +26,15 @@ struct LeaseService {
             whenLeader(call) { () throws(EtcdError) in
                 var response = Etcdserverpb_LeaseLeasesResponse()
                 response.header = member.header()
-                response.leases = member.store.lessor.leases().map { id in
+                // etcd lists leases soonest expiry first.
+                let now = member.loop.nowMilliseconds
+                let lessor = member.store.lessor
+                let remaining = lessor.leases().map { id in
+                    (id: id, ttl: (try? lessor.timeToLive(id, keys: false, nowMilliseconds: now).remainingTTL) ?? 0)
+                }
+                response.leases = remaining.sorted { ($0.ttl, $0.id) < ($1.ttl, $1.id) }.map { lease in
                     var status = Etcdserverpb_LeaseStatus()
-                    status.id = id.rawValue
+                    status.id = lease.id.rawValue
                     return status
                 }
                 return response

@@ -21,7 +21,7 @@ struct MaintenanceService {
         server.unary("/etcdserverpb.Maintenance/Alarm", gateway: ["/v3/maintenance/alarm"]) { (r: Etcdserverpb_AlarmRequest, call: Reply<Etcdserverpb_AlarmResponse>) in
             var request = Etcdserverpb_InternalRaftRequest()
             request.alarm = r
-            member.proposeAndRespond(request, call) { if case .alarm(let response) = $0 { return response }; return nil }
+            member.proposeAndRespond(request, call, fillHeader: false) { if case .alarm(let response) = $0 { return response }; return nil }
         }
         server.unary("/etcdserverpb.Maintenance/Defragment", gateway: ["/v3/maintenance/defragment"]) { (_: Etcdserverpb_DefragmentRequest, call: Reply<Etcdserverpb_DefragmentResponse>) in
             do {

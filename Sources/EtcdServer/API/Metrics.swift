@@ -1,9 +1,6 @@
 /// Prometheus text exposition of the member's state, under etcd's metric names where the
 /// meaning is the same.
-final class Metrics {
-    var proposalsFailed = 0
-    var grpcRequests = 0
-
+struct Metrics {
     func render(_ member: EtcdMember) -> String {
         var out = ""
         func gauge(_ name: String, _ help: String, _ value: some Numeric & CustomStringConvertible) {
@@ -17,12 +14,18 @@ final class Metrics {
         gauge("etcd_server_proposals_committed_total", "The total number of consensus proposals committed.", member.commitIndex.rawValue)
         gauge("etcd_server_proposals_applied_total", "The total number of consensus proposals applied.", member.appliedIndex.rawValue)
         gauge("etcd_server_proposals_pending", "The current number of pending proposals to commit.", member.pendingProposals)
-        counter("etcd_server_proposals_failed_total", "The total number of failed proposals seen.", proposalsFailed)
+        counter("etcd_server_proposals_failed_total", "The total number of failed proposals seen.", member.metrics.proposalsFailed)
+        counter("etcd_server_leader_changes_seen_total", "The number of leader changes seen.", member.metrics.leaderChanges)
         gauge("etcd_server_term", "The current term of the member.", member.term.rawValue)
         gauge("etcd_mvcc_db_total_size_in_bytes", "Total size of the underlying database physically allocated in bytes.", member.store.dbSizeBytes)
         gauge("etcd_mvcc_db_total_size_in_use_in_bytes", "Total size of the underlying database logically in use in bytes.", member.store.dbSizeInUseBytes)
         gauge("etcd_debugging_mvcc_current_revision", "The current revision of store.", member.store.currentRevision)
         gauge("etcd_debugging_mvcc_compact_revision", "The revision of the last compaction in store.", member.store.compactedRevision)
+        gauge("etcd_debugging_mvcc_keys_total", "Total number of keys.", member.store.keyCount)
+        out += member.metrics.walFsync.render(name: "etcd_disk_wal_fsync_duration_seconds",
+                                              help: "The latency distributions of fsync called by WAL.")
+        out += member.metrics.backendCommit.render(name: "etcd_disk_backend_commit_duration_seconds",
+                                                   help: "The latency distributions of commit called by backend.")
         gauge("etcd_server_version", "Which version is running. 1 for 'server_version' label with current version.", 1)
         return out
     }

@@ -26,9 +26,11 @@ extension Etcdserverpb_LeaseRevokeResponse: HasResponseHeader {}
 extension Etcdserverpb_AlarmResponse: HasResponseHeader {}
 
 extension EtcdMember {
-    /// Proposes `request` and answers `call` with the response `extract` finds in the result.
+    /// Proposes `request` and answers `call` with the response `extract` finds in the result,
+    /// with etcd's response header unless `fillHeader` is false (etcd leaves Alarm's empty).
     func proposeAndRespond<Response: HasResponseHeader>(_ request: Etcdserverpb_InternalRaftRequest,
                                                         _ call: Reply<Response>,
+                                                        fillHeader: Bool = true,
                                                         _ extract: @escaping (ApplyResult) -> Response?) {
         propose(request, timeoutMilliseconds: call.remainingMilliseconds(now: loop.nowMilliseconds)) { [unowned self] result in
             switch result {
@@ -38,7 +40,7 @@ extension EtcdMember {
                 guard var response = extract(applied) else {
                     return call.fail(EtcdError.internalError("unexpected apply result").status)
                 }
-                response.header = header(revision: response.header.revision)
+                if fillHeader { response.header = header(revision: response.header.revision) }
                 call.respond(response)
             case .failure(let error):
                 call.fail(error.status)

@@ -17,7 +17,8 @@ extension EtcdConfig {
         } catch {
             return .failure(error)
         }
-        if parser.helpRequested { return .printHelp(usage: EtcdUsage.usage, flags: EtcdUsage.flags) }
+        // etcd prints both texts with Println: one newline more than the texts hold.
+        if parser.helpRequested { return .printHelp(usage: EtcdUsage.usage + "\n", flags: EtcdUsage.flags + "\n") }
         if let extra = parser.remaining.first {
             return .failure(ConfigFailure(.verification, "'\(extra)' is not a valid flag"))
         }
@@ -27,8 +28,9 @@ extension EtcdConfig {
         if config.configFile.isEmpty { config.configFile = environment["ETCD_CONFIG_FILE"] ?? "" }
         do {
             if config.configFile.isEmpty {
-                try config.applyEnvironment(environment, setFlags: parser.setFlags, flags: flags, notes: &notes)
-                config.applyCommandLineDefaults(setFlags: Set(parser.setFlags + config.flagsSetFromEnvironment(environment, setFlags: parser.setFlags, flags: flags)))
+                let fromEnvironment = try config.applyEnvironment(environment, setFlags: parser.setFlags, flags: flags, notes: &notes)
+                // etcd's "is this flag set" counts flags set from the environment too.
+                config.applyCommandLineDefaults(setFlags: Set(parser.setFlags + fromEnvironment))
             } else {
                 let path = config.configFile
                 config = try EtcdConfig.fromFile(path)
@@ -43,19 +45,17 @@ extension EtcdConfig {
         return .run(config, notes: notes)
     }
 
-    /// Flags given through the environment (for etcd's "is set" checks).
-    private func flagsSetFromEnvironment(_ environment: [String: String], setFlags: [String], flags: [EtcdFlag]) -> [String] {
-        flags.filter { !setFlags.contains($0.name) && !(environment[$0.environmentKey] ?? "").isEmpty }.map(\.name)
-    }
-
-    /// Sets each flag not given on the command line from its `ETCD_*` variable.
+    /// Sets each flag not given on the command line from its `ETCD_*` variable; returns the
+    /// names of the flags it set.
     mutating func applyEnvironment(_ environment: [String: String], setFlags: [String], flags: [EtcdFlag],
-                                   notes: inout [ConfigNote]) throws(ConfigError) {
+                                   notes: inout [ConfigNote]) throws(ConfigError) -> [String] {
         var used: Set<String> = []
+        var setNames: [String] = []
         for flag in flags where !setFlags.contains(flag.name) {
             let key = flag.environmentKey
             guard let value = environment[key], !value.isEmpty else { continue }
             used.insert(key)
+            setNames.append(flag.name)
             do {
                 try flag.set(&self, value)
             } catch {
@@ -72,6 +72,7 @@ extension EtcdConfig {
                 notes.append(ConfigNote(.warn, "unrecognized environment variable", [LogField("environment-variable", .string("\(key)=\(environment[key]!)"))]))
             }
         }
+        return setNames
     }
 
     /// etcd's command-line-only adjustments: listening on chosen client URLs without saying

@@ -208,8 +208,6 @@ extension EtcdFlag {
         "max-result-buffer", "max-retry-attempts", "peer-heartbeat-interval", "peer-election-timeout",
         "retry-interval", "snapshot", "v", "vv", "test.coverprofile", "test.outputdir",
     ].map(EtcdFlag.ignored) }
-
-    static func named(_ name: String) -> EtcdFlag? { all.first { $0.name == name } }
 }
 
 import Foundation

@@ -53,6 +53,9 @@ public struct EtcdURL: Sendable, Equatable, Hashable, Comparable, CustomStringCo
         }
         if let at = rest.lastIndex(of: "@") { rest = rest[rest.index(after: at)...] }  // userinfo is not part of the address
         let authority = String(rest)
+        if authority.hasPrefix("[") && !authority.contains("]") {
+            throw ConfigError("parse \"\(text)\": missing ']' in host")
+        }
         if let colon = authority.lastIndex(of: ":"), !authority.hasSuffix("]") {
             let port = authority[authority.index(after: colon)...]
             if !port.allSatisfy(\.isASCIIDigit) {

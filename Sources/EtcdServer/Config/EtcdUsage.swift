@@ -96,7 +96,7 @@ public enum EtcdUsage {
             ("--listen-metrics-urls ''", "List of URLs to listen on for the metrics and health endpoints."),
         ]),
         ("Logging", [
-            ("--logger 'capnslog'", "Specify 'zap' for structured logging or 'capnslog'. Keel always writes structured (zap-style) JSON."),
+            ("--logger 'capnslog'", "Specify 'zap' for structured logging or 'capnslog'. [WARN] 'capnslog' will be deprecated in v3.5."),
             ("--log-outputs 'default'", "Specify 'stdout' or 'stderr' to skip journald logging even when running under systemd, or list of comma separated output targets."),
             ("--log-level 'info'", "Configures log level. Only supports debug, info, warn, error, panic, or fatal."),
         ]),

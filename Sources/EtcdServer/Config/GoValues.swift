@@ -12,10 +12,10 @@ enum GoValues {
 
     enum NumberError: Error { case syntax, range }
 
-    /// strconv.ParseUint(s, 0, bits): decimal, or 0x/0o/0b/0 prefixed, underscores only after
-    /// a prefix.
+    /// strconv.ParseUint(s, 0, bits): decimal, or 0x/0o/0b/0 prefixed; `_` may separate
+    /// digits (Go number literal syntax).
     static func unsigned(_ s: String, bits: Int = 64) throws(NumberError) -> UInt64 {
-        guard !s.isEmpty else { throw .syntax }
+        guard !s.isEmpty, underscoresWellPlaced(s) else { throw .syntax }
         var digits = Substring(s)
         var radix = 10
         let lower = s.lowercased()
@@ -23,18 +23,38 @@ enum GoValues {
         else if lower.hasPrefix("0o") { radix = 8; digits = digits.dropFirst(2) }
         else if lower.hasPrefix("0b") { radix = 2; digits = digits.dropFirst(2) }
         else if s.hasPrefix("0") && s.count > 1 { radix = 8; digits = digits.dropFirst(1) }
-        if radix != 10 {
-            if digits.hasPrefix("_") || digits.hasSuffix("_") || digits.contains("__") { throw .syntax }
-            digits = Substring(digits.filter { $0 != "_" })
-        }
-        guard !digits.isEmpty, digits.allSatisfy({ $0.isHexDigit }) else { throw .syntax }
-        guard let value = UInt64(digits, radix: radix) else {
-            // All digits valid for the radix but too many: out of range; otherwise syntax.
-            if digits.allSatisfy({ $0.hexDigitValue.map { $0 < radix } ?? false }) { throw .range }
-            throw .syntax
-        }
+        digits = Substring(digits.filter { $0 != "_" })
+        guard !digits.isEmpty, digits.allSatisfy({ $0.hexDigitValue.map { $0 < radix } ?? false }) else { throw .syntax }
+        guard let value = UInt64(digits, radix: radix) else { throw .range }  // valid digits, too many
         if bits < 64 && value >> UInt64(bits) != 0 { throw .range }
         return value
+    }
+
+    /// Go's rule for `_` in numbers: only between digits, or between a base prefix and a digit.
+    private static func underscoresWellPlaced(_ s: String) -> Bool {
+        let chars = Array(s.lowercased())
+        var i = 0
+        var previous: Character = "^"  // "^" start, "0" digit or prefix, "_" underscore, "!" other
+        var hex = false
+        if chars.count >= 2 && chars[0] == "0" && ["b", "o", "x"].contains(chars[1]) {
+            i = 2
+            previous = "0"
+            hex = chars[1] == "x"
+        }
+        while i < chars.count {
+            let c = chars[i]
+            i += 1
+            if c.isASCIIDigit || (hex && ("a"..."f").contains(c)) {
+                previous = "0"
+            } else if c == "_" {
+                if previous != "0" { return false }
+                previous = "_"
+            } else {
+                if previous == "_" { return false }
+                previous = "!"
+            }
+        }
+        return previous != "_"
     }
 
     /// strconv.ParseInt(s, 0, 64).

@@ -39,6 +39,7 @@ public final class EtcdMember {
     private var published = false
     private var revokingLeases: Set<Int64> = []
     private var autoCompactor: AutoCompactor
+    private(set) var metrics = MemberMetrics()
     private var timers: [LoopTimer] = []
     private var stopped = false
     /// Called once the member is published and serving (the leader is known).
@@ -222,20 +223,23 @@ public final class EtcdMember {
             send(rd.messages.filter { [.append, .heartbeat, .snapshot].contains($0.type) })
             later.removeAll { [.append, .heartbeat, .snapshot].contains($0.type) }
         }
+        CrashPoints.hit("raftBeforeSave")
         do {
             try raftLog.append(hardState: rd.hardState, entries: rd.entries)
         } catch {
             fatal("failed to append to the WAL", error)
         }
-        CrashPoints.hit("walBeforeSync")
         guard rd.mustSync else { return finishReady(rd, messages: later) }
         let raftLog = self.raftLog
         let box = UncheckedBox(raftLog)
-        loop.submitWork({ () -> String? in
-            do { try box.value.sync(); return nil } catch { return "\(error)" }
-        }, completion: { [unowned self] failure in
-            if let failure { fatal("failed to sync the WAL", failure) }
-            CrashPoints.hit("walAfterSync")
+        loop.submitWork({ () -> (failure: String?, seconds: Double) in
+            let start = MemberMetrics.now()
+            do { try box.value.sync() } catch { return ("\(error)", 0) }
+            return (nil, MemberMetrics.now() - start)
+        }, completion: { [unowned self] result in
+            if let failure = result.failure { fatal("failed to sync the WAL", failure) }
+            metrics.walFsync.observe(result.seconds)
+            CrashPoints.hit("raftAfterSave")
             finishReady(rd, messages: later)
         })
     }
@@ -269,6 +273,7 @@ public final class EtcdMember {
         let previous = leader
         leader = soft.leader
         guard previous != soft.leader else { return }
+        if soft.leader != .none { metrics.leaderChanges += 1 }
         if soft.leader == .none {
             log.info("raft.node lost leader", ["lost-leader-id": .string(hex(previous))])
         } else {
@@ -294,9 +299,11 @@ public final class EtcdMember {
             }
             appliedIndex = entry.index
         }
-        CrashPoints.hit("beforeBackendCommit")
+        CrashPoints.hit("applyBeforeCommit")
+        let start = MemberMetrics.now()
         do { try store.commitBatch() } catch { fatal("failed to commit the backend", error) }
-        CrashPoints.hit("afterBackendCommit")
+        metrics.backendCommit.observe(MemberMetrics.now() - start)
+        CrashPoints.hit("applyAfterCommit")
         if appliedIndex.rawValue - snapshotIndex.rawValue >= options.snapshotCount { snapshot() }
     }
 
@@ -305,11 +312,11 @@ public final class EtcdMember {
     private func snapshot() {
         do {
             let term = try raftLog.storage.term(at: appliedIndex)
-            CrashPoints.hit("beforeSnapshotSave")
+            CrashPoints.hit("snapshotBeforeSave")
             try store.sync()
             try raftLog.saveSnapshot(SnapshotMetadata(confState: confState, index: appliedIndex, term: term),
                                      catchUpEntries: 5000)
-            CrashPoints.hit("afterSnapshotSave")
+            CrashPoints.hit("snapshotAfterSave")
             log.info("saved snapshot", ["snapshot-index": .int(Int64(appliedIndex.rawValue))])
             snapshotIndex = appliedIndex
         } catch {
@@ -424,6 +431,7 @@ public final class EtcdMember {
     private func expireRequests() {
         let now = loop.nowMilliseconds
         for completion in proposals.takeExpired(nowMilliseconds: now) {
+            metrics.proposalsFailed += 1
             completion(.failure(leader == .none ? .noLeader : .requestTimedOut))
         }
         for read in reads.takeExpired(nowMilliseconds: now) { read(.failure(.timedOut)) }

@@ -22,8 +22,7 @@ struct WALSegmentScan {
 
     static func header(of bytes: [UInt8]) -> HeaderState {
         if bytes.count >= headerBytes && Array(bytes[0..<headerBytes]) == magic { return .valid }
-        let prefix = bytes.prefix(headerBytes)
-        return prefix.allSatisfy({ $0 == 0 }) && bytes.allSatisfy({ $0 == 0 }) ? .zeroed : .wrong
+        return bytes.allSatisfy({ $0 == 0 }) ? .zeroed : .wrong
     }
 
     /// Decodes the records of a segment whose header is valid.

@@ -31,11 +31,19 @@ extension EtcdIntegration {
             let member = try EtcdProcess.start(binary: binary, name: "crash")
             defer { member.destroy() }
             var acknowledged: [String] = []
+            // Per-cycle counts, kept beside the other outputs: shows the test wrote something.
+            var log: [String] = ["\(binary), seed \(Self.seed)"]
+            defer {
+                let name = "crashstats-" + URL(fileURLWithPath: binary).lastPathComponent + "-\(getpid()).txt"
+                try? log.joined(separator: "\n").write(toFile: IntegrationPaths.scratch + "/" + name,
+                                                      atomically: true, encoding: .utf8)
+            }
             for cycle in 0..<cycles {
                 let prefix = String(format: "crash/%02d/", cycle)
                 let acked = try writeThenKill(member: member, writer: writer, prefix: prefix,
                                               killAfterMillis: 50 + Int(random.next() % 700))
                 acknowledged += acked
+                log.append("cycle \(cycle): \(acked.count) acknowledged, then kill -9")
                 try member.launch()
                 let present = try keys(withPrefix: prefix, on: member)
                 let lost = acked.filter { !present.contains($0) }

@@ -225,5 +225,31 @@ extension EtcdIntegration {
             .ctl("get", "", "--prefix", "-w", "json"),
             .ctl("put", "last", "1", "-w", "json"),
         ]
+
+        /// A member started with --quota-backend-bytes=1 MiB, filled until NOSPACE: the alarm,
+        /// what is refused while it is raised (puts, txn puts, lease grants), what still works
+        /// (reads, deletes, compaction, defrag), disarm, and writes again. Revisions depend on
+        /// how many values fit, so this session is compared with revisions masked.
+        static let quotaArguments = ["--quota-backend-bytes", "1048576"]
+        static let noSpace: [S] = [
+            .ctl("put", "small", "1"),
+            .ctl("alarm", "list"),
+            S(action: .fillUntilFailure(prefix: "big/", valueBytes: 100_000, maxPuts: 120)),
+            .ctl("alarm", "list"),
+            .ctl("alarm", "list", "-w", "json"),
+            .ctl("put", "small", "2"),
+            .ctl("put", "small", "2", "-w", "json"),
+            .ctl("txn", stdin: "\nput small 3\n\n\n"),
+            .ctl("txn", stdin: "\nget small\n\n\n"),
+            .ctl("lease", "grant", "60"),
+            .ctl("get", "small"),
+            S(action: .ctl(["del", "big/", "--prefix"], stdin: nil), compareExitOnly: true),
+            S(action: .ctl(["compaction", "--physical", "{rev}"], stdin: nil), compareExitOnly: true),
+            .ctl("defrag"),
+            .ctl("alarm", "disarm"),
+            .ctl("alarm", "list"),
+            .ctl("put", "small", "4"),
+            .ctl("get", "small", "--print-value-only"),
+        ]
     }
 }

@@ -22,13 +22,17 @@ extension EtcdIntegration {
         var peerURL: String { "http://127.0.0.1:\(peerPort)" }
 
         /// Starts a member with a fresh data dir and waits until it serves reads.
-        static func start(binary: String, name: String = "itest") throws -> EtcdProcess {
-            let member = EtcdProcess(binary: binary, name: name)
+        static func start(binary: String, name: String = "itest", extraArguments: [String] = []) throws -> EtcdProcess {
+            let member = EtcdProcess(binary: binary, name: name, extraArguments: extraArguments)
             try member.launch()
             return member
         }
 
-        private init(binary: String, name: String) {
+        /// Flags beyond the member's identity, URLs and data dir (e.g. --quota-backend-bytes).
+        let extraArguments: [String]
+
+        private init(binary: String, name: String, extraArguments: [String]) {
+            self.extraArguments = extraArguments
             self.binary = binary
             self.name = name
             self.dataDir = IntegrationPaths.freshDirectory("data") + "/" + name + ".etcd"
@@ -42,7 +46,7 @@ extension EtcdIntegration {
                 "--listen-client-urls", clientURL, "--advertise-client-urls", clientURL,
                 "--listen-peer-urls", peerURL, "--initial-advertise-peer-urls", peerURL,
                 "--initial-cluster", "\(name)=\(peerURL)",
-            ]
+            ] + extraArguments
         }
 
         /// Starts the binary on the same data dir and ports, then waits for health.

@@ -40,9 +40,10 @@ extension EtcdIntegration {
     /// Compares two normalized sessions step by step, observation by observation.
     /// Observations labelled "reference-only: ..." are checked separately, not compared.
     static func compareSessions(reference: [StepOutcome], referenceFacts: MemberFacts,
-                         keel: [StepOutcome], keelFacts: MemberFacts) -> [SessionMismatch] {
-        let normalizeReference = OutputNormalizer(facts: referenceFacts)
-        let normalizeKeel = OutputNormalizer(facts: keelFacts)
+                                keel: [StepOutcome], keelFacts: MemberFacts,
+                                maskRevisions: Bool = false) -> [SessionMismatch] {
+        let normalizeReference = OutputNormalizer(facts: referenceFacts, maskRevisions: maskRevisions)
+        let normalizeKeel = OutputNormalizer(facts: keelFacts, maskRevisions: maskRevisions)
         var mismatches: [SessionMismatch] = []
         for (expected, got) in zip(reference, keel) {
             let gotByLabel = Dictionary(got.observations.map { ($0.label, $0.text) }, uniquingKeysWith: { first, _ in first })

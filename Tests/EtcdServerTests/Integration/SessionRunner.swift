@@ -25,6 +25,8 @@ extension EtcdIntegration {
         private(set) var facts: MemberFacts
         /// Why the session stopped before its last step (the member died or took too long).
         private(set) var abortReason: String?
+        /// The revision `{rev}` stands for in the current step.
+        private var currentRevision: UInt64?
 
         init(member: EtcdProcess, checkSnapshotStatus: Bool) throws {
             self.member = member
@@ -46,7 +48,9 @@ extension EtcdIntegration {
                     abortReason = "session against \(member.binary) exceeded \(Int(Self.sessionBudgetSeconds)) s at step \(index)"
                     break
                 }
-                let observations = try perform(step)
+                currentRevision = step.commandLine.contains("{rev}") ? try readRevision() : nil
+                var observations = try perform(step)
+                if step.compareExitOnly { observations = observations.filter { $0.label.hasSuffix("exit") } }
                 if let name = step.captureLease, let id = Self.grantedLease(in: observations.first?.text ?? "") {
                     facts.leases.append((name, id))
                 }
@@ -68,6 +72,8 @@ extension EtcdIntegration {
                 return try snapshot(file: file)
             case .http(let method, let path, let body, let metrics):
                 return try http(method: method, path: path, body: body, metrics: metrics)
+            case .fillUntilFailure(let prefix, let bytes, let maxPuts):
+                return try fillUntilFailure(prefix: prefix, valueBytes: bytes, maxPuts: maxPuts)
             case .waitUntilGone(let key, let timeout):
                 return [Observation(label: "gone", text: String(try waitUntilGone(key, timeout: timeout)))]
             }
@@ -79,6 +85,7 @@ extension EtcdIntegration {
 
         private func substitute(_ arg: String) -> String {
             var out = arg.replacingOccurrences(of: "{tmp}", with: tmp)
+            if let currentRevision { out = out.replacingOccurrences(of: "{rev}", with: String(currentRevision)) }
             for (name, id) in facts.leases {
                 out = out.replacingOccurrences(of: "{lease:\(name)}", with: String(format: "%016llx", id))
                 out = out.replacingOccurrences(of: "{leasedec:\(name)}", with: String(id))
@@ -159,6 +166,24 @@ extension EtcdIntegration {
             }
             return [Observation(label: "metrics", text: present.joined(separator: "\n")),
                     Observation(label: "status", text: status)]
+        }
+
+        private func fillUntilFailure(prefix: String, valueBytes: Int, maxPuts: Int) throws -> [Observation] {
+            let value = String(repeating: "x", count: valueBytes)
+            for i in 0..<maxPuts {
+                let result = try ctl(["put", prefix + String(i), value], stdin: nil)
+                if result.exitCode != 0 {
+                    return [Observation(label: "a put failed", text: "true"),
+                            Observation(label: "failed put stderr", text: result.stderr),
+                            Observation(label: "failed put exit", text: String(result.exitCode))]
+                }
+            }
+            return [Observation(label: "a put failed", text: "false (\(maxPuts) puts of \(valueBytes) bytes fit)")]
+        }
+
+        private func readRevision() throws -> UInt64? {
+            let result = try ctl(["get", "revision-probe", "-w", "json"], stdin: nil)
+            return MemberFacts.firstNumber(after: "\"revision\":", in: result.stdout)
         }
 
         private func waitUntilGone(_ key: String, timeout: Double) throws -> Bool {

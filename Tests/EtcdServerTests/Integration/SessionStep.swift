@@ -1,7 +1,8 @@
 extension EtcdIntegration {
     /// One step of the scripted etcdctl session the differential test runs against both servers.
     /// Arguments may name per-server values: `{lease:NAME}` (a lease captured earlier, as etcdctl
-    /// prints it), `{leasedec:NAME}` (the same in decimal, for the JSON gateway) and `{tmp}` (this server's scratch directory). `--endpoints` is added by the runner.
+    /// prints it), `{leasedec:NAME}` (the same in decimal, for the JSON gateway), `{rev}` (the
+    /// member's current revision, read just before the step) and `{tmp}` (this server's scratch directory). `--endpoints` is added by the runner.
     struct SessionStep: Sendable {
         enum Action: Sendable {
             /// etcdctl to completion, with optional stdin.
@@ -18,6 +19,10 @@ extension EtcdIntegration {
             /// Polls (reads only, so revisions stay deterministic) until `key` is gone, at most
             /// `timeout` seconds: lease expiry.
             case waitUntilGone(key: String, timeout: Double)
+            /// Puts `<prefix>N` with `valueBytes`-byte values until a put fails (at most `maxPuts`);
+            /// observes whether one failed and that put's stderr and exit code (how many fit
+            /// depends on the backend's file layout, so the count is not compared).
+            case fillUntilFailure(prefix: String, valueBytes: Int, maxPuts: Int)
             /// An HTTP/1.1 request to the client port with curl: body and status compared. With
             /// `metrics`, only whether each named metric appears (values differ by nature).
             case http(method: String, path: String, body: String?, metrics: [String]?)
@@ -28,6 +33,8 @@ extension EtcdIntegration {
         var captureLease: String? = nil
         /// Some commands (snapshot save) log zap lines with timestamps and paths on stderr.
         var compareStderr = true
+        /// Only the exit code counts (outputs that depend on backend sizes, e.g. a deleted count).
+        var compareExitOnly = false
 
         static func http(_ method: String, _ path: String, _ body: String? = nil, lease: String? = nil) -> SessionStep {
             SessionStep(action: .http(method: method, path: path, body: body, metrics: nil), captureLease: lease)
@@ -51,6 +58,8 @@ extension EtcdIntegration {
                 return "etcdctl snapshot save {tmp}/\(file)"
             case .http(let method, let path, let body, _):
                 return "curl -X \(method) http://<endpoint>\(path)" + (body.map { " -d '\($0)'" } ?? "")
+            case .fillUntilFailure(let prefix, let bytes, let maxPuts):
+                return "etcdctl put \(prefix)N <\(bytes) bytes> until it fails (at most \(maxPuts))"
             case .waitUntilGone(let key, let timeout):
                 return "until `etcdctl get \(key)` is empty (at most \(Int(timeout)) s)"
             }

@@ -1,0 +1,28 @@
+/// How a client reaches the cluster.
+public struct EtcdClientConfig: Sendable {
+    public var endpoints: [Endpoint]
+    /// Bound on one TCP connect attempt to one endpoint.
+    public var dialTimeoutMilliseconds: UInt64
+    /// Default deadline for a unary request (nil: no deadline).
+    public var requestTimeoutMilliseconds: UInt64?
+    /// Pause after every endpoint failed once, before trying the list again.
+    public var reconnectBackoffMilliseconds: UInt64
+
+    public init(endpoints: [Endpoint], dialTimeoutMilliseconds: UInt64 = 2000,
+                requestTimeoutMilliseconds: UInt64? = 5000, reconnectBackoffMilliseconds: UInt64 = 100) {
+        precondition(!endpoints.isEmpty, "an etcd client needs at least one endpoint")
+        self.endpoints = endpoints
+        self.dialTimeoutMilliseconds = dialTimeoutMilliseconds
+        self.requestTimeoutMilliseconds = requestTimeoutMilliseconds
+        self.reconnectBackoffMilliseconds = reconnectBackoffMilliseconds
+    }
+}
+
+/// The deadline of one request.
+public enum RequestTimeout: Sendable, Equatable {
+    /// `EtcdClientConfig.requestTimeoutMilliseconds`.
+    case configured
+    /// No deadline (etcdctl's `context.TODO()` calls).
+    case unlimited
+    case milliseconds(UInt64)
+}

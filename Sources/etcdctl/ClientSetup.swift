@@ -1,0 +1,162 @@
+import EtcdClient
+import Foundation
+
+/// Turns a command's flags (and ETCDCTL_* variables) into a printer and a client, as
+/// ctlv3/command/global.go does, with the same errors and exit codes.
+struct ClientSetup {
+    let invocation: Invocation
+
+    /// flags.SetPflagsFromEnv("ETCDCTL", inherited flags), with capnslog's warnings.
+    static func applyEnvironment(_ flags: [Flag], extraUsed: [String] = []) {
+        var alreadySet = Set<String>()
+        var used = Set<String>()
+        let environment = ProcessInfo.processInfo.environment
+        for flag in flags.sorted(by: { $0.name < $1.name }) {
+            let key = envName(flag.name)
+            if flag.changed { alreadySet.insert(key); continue }
+            if let value = environment[key], !value.isEmpty {
+                used.insert(key)
+                try? flag.set(value)  // etcdctl ignores a bad value from the environment
+            }
+        }
+        for key in extraUsed where !(environment[key] ?? "").isEmpty { used.insert(key) }
+        for entry in environOrder() {
+            guard let equals = entry.firstIndex(of: "=") else { continue }
+            let key = String(entry[..<equals])
+            if used.contains(key) { continue }
+            if alreadySet.contains(key) {
+                Output.err(capnslog("C", "conflicting environment variable \(GoFormat.quote(key)) is shadowed by corresponding command-line flag (either unset environment variable or disable flag)"))
+                exit(1)
+            }
+            if entry.hasPrefix("ETCDCTL_") {
+                Output.err(capnslog("W", "unrecognized environment variable \(entry)"))
+            }
+        }
+    }
+
+    static func envName(_ flagName: String) -> String {
+        "ETCDCTL_" + flagName.replacingOccurrences(of: "-", with: "_").uppercased()
+    }
+
+    /// The environment in the process's own order (os.Environ()).
+    static func environOrder() -> [String] {
+        var entries: [String] = []
+        var pointer = environ
+        while let entry = pointer.pointee {
+            entries.append(String(cString: entry))
+            pointer += 1
+        }
+        return entries
+    }
+
+    /// A capnslog line: "2006-01-02 15:04:05.000000 W | pkg/flags: message".
+    static func capnslog(_ level: String, _ message: String) -> String {
+        var time = timeval()
+        gettimeofday(&time, nil)
+        var parts = tm()
+        var seconds = time.tv_sec
+        localtime_r(&seconds, &parts)
+        let stamp = String(format: "%04d-%02d-%02d %02d:%02d:%02d.%06d", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
+                           Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), Int(time.tv_usec))
+        return "\(stamp) \(level) | pkg/flags: \(message)\n"
+    }
+
+    /// clientConfigFromCmd: environment, debug dump, endpoints, and the display.
+    func configure(watchKeys: Bool = false) -> (EtcdClientConfig, Printer) {
+        let inherited = invocation.command.inheritedFlags
+        ClientSetup.applyEnvironment(inherited, extraUsed: watchKeys ? ["ETCDCTL_WATCH_KEY", "ETCDCTL_WATCH_RANGE_END"] : [])
+        if invocation.bool("debug") {
+            for flag in inherited.sorted(by: { $0.name < $1.name }) {
+                Output.err("\(ClientSetup.envName(flag.name))=\(ClientSetup.display(flag))\n")
+            }
+        }
+        let printer = display()
+        return (clientConfig(), printer)
+    }
+
+    /// pflag's Value.String() for the debug dump.
+    static func display(_ flag: Flag) -> String {
+        switch flag.kind {
+        case .stringSlice: GoFormat.list(flag.sliceValue).replacingOccurrences(of: " ", with: ",")
+        case .duration: GoFormat.duration(nanoseconds: flag.durationMilliseconds * 1_000_000)
+        default: flag.value
+        }
+    }
+
+    /// initDisplayFromCmd.
+    func display() -> Printer {
+        guard let printer = Printers.make(invocation.string("write-out"), hex: invocation.bool("hex")) else {
+            exitWithError(ExitCode.badFeature, "unsupported output format")
+        }
+        return printer
+    }
+
+    var endpointTexts: [String] {
+        invocation.flag("endpoints").sliceValue.map { $0.trimmingCharacters(in: " \t\n") }
+    }
+
+    func clientConfig(endpoints: [String]? = nil) -> EtcdClientConfig {
+        let texts = endpoints ?? endpointTexts
+        var parsed: [Endpoint] = []
+        for text in texts {
+            do { parsed.append(try Endpoint(parsing: text)) } catch { exitWithError(ExitCode.badArgs, asEtcdError(error).message) }
+        }
+        if parsed.isEmpty { exitWithError(ExitCode.badConnection, "etcdclient: no available endpoints") }
+        return EtcdClientConfig(endpoints: parsed,
+                                dialTimeoutMilliseconds: max(invocation.flag("dial-timeout").durationMilliseconds, 1),
+                                requestTimeoutMilliseconds: commandTimeoutMilliseconds)
+    }
+
+    var commandTimeoutMilliseconds: UInt64 { invocation.flag("command-timeout").durationMilliseconds }
+
+    /// mustClientFromCmd: configure, then connect lazily (clientv3.New does not block).
+    func mustClient(watchKeys: Bool = false) -> (EtcdClient, Printer) {
+        let (config, printer) = configure(watchKeys: watchKeys)
+        return (ClientSetup.connect(config), printer)
+    }
+
+    static func connect(_ config: EtcdClientConfig) -> EtcdClient {
+        do { return try EtcdClient(config: config) } catch { exitWithError(ExitCode.badConnection, asEtcdError(error).description) }
+    }
+
+    /// The error as clientv3 would print it; when no endpoint ever answered, grpc-go's retry
+    /// interceptor also logs its warning first.
+    static func report(_ anyError: any Error, endpoints: [String]) -> String {
+        let error = asEtcdError(anyError)
+        if error.neverConnected, error.code == .deadlineExceeded {
+            Output.err(retryWarning(endpoint: endpoints.first ?? ""))
+        }
+        return error.description
+    }
+
+    static func retryWarning(endpoint: String) -> String {
+        "{\"level\":\"warn\",\"ts\":\"\(ZapTime.iso8601())\",\"caller\":\"clientv3/retry_interceptor.go:62\",\"msg\":\"retrying of unary invoker failed\",\"target\":\"endpoint://client-\(UUID().uuidString.lowercased())/\(endpoint)\",\"attempt\":0,\"error\":\"rpc error: code = DeadlineExceeded desc = latest balancer error: all SubConns are in TransientFailure\"}\n"
+    }
+}
+
+/// zap's timestamps: ISO 8601 with milliseconds (clientv3's logger) or epoch seconds (etcdctl's
+/// production logger).
+enum ZapTime {
+    static func iso8601() -> String {
+        var time = timeval()
+        gettimeofday(&time, nil)
+        var parts = tm()
+        var seconds = time.tv_sec
+        gmtime_r(&seconds, &parts)
+        return String(format: "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1,
+                      Int(parts.tm_mday), Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), Int(time.tv_usec / 1000))
+    }
+
+    static func epoch() -> String {
+        var time = timeval()
+        gettimeofday(&time, nil)
+        var text = String(format: "%d.%06d", Int(time.tv_sec), Int(time.tv_usec))
+        while text.hasSuffix("0") { text.removeLast() }
+        return text
+    }
+}
+
+/// The client throws only `EtcdError`; untyped `catch` blocks get it back here.
+func asEtcdError(_ error: any Error) -> EtcdError {
+    error as? EtcdError ?? EtcdError(code: .unknown, message: "\(error)")
+}

@@ -1,0 +1,147 @@
+import EtcdAPI
+
+/// `-w fields`: printer_fields.go ("Name" : value lines).
+struct FieldsPrinter: Printer {
+    func line(_ name: String, _ value: Any) { Output.out("\"\(name)\" : \(value)\n") }
+    func quoted(_ name: String, _ bytes: [UInt8]) { Output.out("\"\(name)\" : \(GoFormat.quote(bytes: bytes))\n") }
+
+    func kv(_ prefix: String, _ kv: Mvccpb_KeyValue) {
+        quoted("\(prefix)Key", Array(kv.key))
+        line("\(prefix)CreateRevision", kv.createRevision)
+        line("\(prefix)ModRevision", kv.modRevision)
+        line("\(prefix)Version", kv.version)
+        quoted("\(prefix)Value", Array(kv.value))
+        line("\(prefix)Lease", kv.lease)
+    }
+
+    func header(_ header: Etcdserverpb_ResponseHeader) {
+        line("ClusterID", header.clusterID)
+        line("MemberID", header.memberID)
+        line("Revision", header.revision)
+        line("RaftTerm", header.raftTerm)
+    }
+
+    func del(_ response: Etcdserverpb_DeleteRangeResponse) {
+        header(response.header)
+        line("Deleted", response.deleted)
+        for item in response.prevKvs { kv("Prev", item) }
+    }
+
+    func get(_ response: Etcdserverpb_RangeResponse) {
+        header(response.header)
+        for item in response.kvs { kv("", item) }
+        line("More", response.more)
+        line("Count", response.count)
+    }
+
+    func put(_ response: Etcdserverpb_PutResponse) {
+        header(response.header)
+        if response.hasPrevKv { kv("Prev", response.prevKv) }
+    }
+
+    func txn(_ response: Etcdserverpb_TxnResponse) {
+        header(response.header)
+        line("Succeeded", response.succeeded)
+        for op in response.responses {
+            switch op.response {
+            case .responseDeleteRange(let value): del(value)
+            case .responsePut(let value): put(value)
+            case .responseRange(let value): get(value)
+            default: quoted("Unknown", Array("\(op)".utf8))
+            }
+        }
+    }
+
+    func watch(_ response: Etcdserverpb_WatchResponse) {
+        header(response.header)
+        for event in response.events {
+            line("Type", event.type == .delete ? "DELETE" : "PUT")
+            if event.hasPrevKv { kv("Prev", event.prevKv) }
+            kv("", event.kv)
+        }
+    }
+
+    func grant(_ response: Etcdserverpb_LeaseGrantResponse) {
+        header(response.header)
+        line("ID", response.id)
+        line("TTL", response.ttl)
+    }
+
+    func revoke(_ id: Int64, _ response: Etcdserverpb_LeaseRevokeResponse) { header(response.header) }
+
+    func keepAlive(_ response: Etcdserverpb_LeaseKeepAliveResponse) {
+        header(response.header)
+        line("ID", response.id)
+        line("TTL", response.ttl)
+    }
+
+    func timeToLive(_ response: Etcdserverpb_LeaseTimeToLiveResponse, keys: Bool) {
+        header(response.header)
+        line("ID", response.id)
+        line("TTL", response.ttl)
+        line("GrantedTTL", response.grantedTtl)
+        for key in response.keys { quoted("Key", Array(key)) }
+    }
+
+    func leases(_ response: Etcdserverpb_LeaseLeasesResponse) {
+        header(response.header)
+        for lease in response.leases { line("ID", lease.id) }
+    }
+
+    func memberList(_ response: Etcdserverpb_MemberListResponse) {
+        header(response.header)
+        for member in response.members {
+            line("ID", member.id)
+            quoted("Name", Array(member.name.utf8))
+            for url in member.peerUrls { quoted("PeerURL", Array(url.utf8)) }
+            for url in member.clientUrls { quoted("ClientURL", Array(url.utf8)) }
+            line("IsLearner", member.isLearner)
+            Output.out("\n")
+        }
+    }
+
+    func endpointHealth(_ list: [EndpointHealth]) {
+        for health in list {
+            quoted("Endpoint", Array(health.endpoint.utf8))
+            line("Health", health.health)
+            line("Took", health.took)
+            line("Error", health.error)
+            Output.out("\n")
+        }
+    }
+
+    func endpointStatus(_ list: [EndpointStatus]) {
+        for status in list {
+            let response = status.response
+            header(response.header)
+            quoted("Version", Array(response.version.utf8))
+            line("DBSize", response.dbSize)
+            line("Leader", response.leader)
+            line("IsLearner", response.isLearner)
+            line("RaftIndex", response.raftIndex)
+            line("RaftTerm", response.raftTerm)
+            line("RaftAppliedIndex", response.raftAppliedIndex)
+            line("Errors", GoFormat.list(response.errors))
+            quoted("Endpoint", Array(status.endpoint.utf8))
+            Output.out("\n")
+        }
+    }
+
+    func endpointHashKV(_ list: [EndpointHashKV]) {
+        for hash in list {
+            header(hash.response.header)
+            quoted("Endpoint", Array(hash.endpoint.utf8))
+            line("Hash", hash.response.hash)
+            Output.out("\n")
+        }
+    }
+
+    func alarm(_ response: Etcdserverpb_AlarmResponse) {
+        header(response.header)
+        for member in response.alarms {
+            line("MemberID", member.memberID)
+            line("AlarmType", SimplePrinter.alarmName(member.alarm))
+            Output.out("\n")
+        }
+    }
+}

@@ -1,0 +1,56 @@
+/// The etcdctl command tree (ctlv3/ctl.go): every command of etcdctl 3.4, so that help and
+/// prefix matching behave the same; the ones Keel does not implement yet say so when run.
+enum RootCommand {
+    static func make() -> Command {
+        let root = Command(use: "etcdctl", short: "A simple command line client for etcd3.")
+        root.persistentFlags = GlobalFlags.make()
+        root.add(
+            KVCommands.get(), KVCommands.put(), KVCommands.del(), TxnCommand.make(), KVCommands.compaction(),
+            ClusterCommands.alarm(), ClusterCommands.defrag(), ClusterCommands.endpoint(),
+            Unsupported.command("move-leader <transferee-member-id>", "Transfers leadership to another etcd cluster member."),
+            WatchCommand.make(), ClusterCommands.version(), LeaseCommands.make(), ClusterCommands.member(),
+            SnapshotCommands.make(),
+            Unsupported.command("make-mirror [options] <destination>", "Makes a mirror at the destination etcd cluster"),
+            Unsupported.command("migrate", "Migrates keys in a v2 store to a mvcc store"),
+            Unsupported.command("lock <lockname> [exec-command arg1 arg2 ...]", "Acquires a named lock"),
+            Unsupported.command("elect <election-name> [proposal]", "Observes and participates in leader election"),
+            Unsupported.group("auth <enable or disable>", "Enable or disable authentication",
+                              [("enable", "Enables authentication"), ("disable", "Disables authentication")]),
+            Unsupported.group("user <subcommand>", "User related commands", [
+                ("add <user name or user:password> [options]", "Adds a new user"), ("delete <user name>", "Deletes a user"),
+                ("get <user name> [options]", "Gets detailed information of a user"), ("list", "Lists all users"),
+                ("passwd <user name> [options]", "Changes password of user"),
+                ("grant-role <user name> <role name>", "Grants a role to a user"),
+                ("revoke-role <user name> <role name>", "Revokes a role from a user"),
+            ]),
+            Unsupported.group("role <subcommand>", "Role related commands", [
+                ("add <role name>", "Adds a new role"), ("delete <role name>", "Deletes a role"),
+                ("get <role name>", "Gets detailed information of a role"), ("list", "Lists all roles"),
+                ("grant-permission [options] <role name> <permission type> <key> [endkey]", "Grants a key to a role"),
+                ("revoke-permission <role name> <key> [endkey]", "Revokes a key from a role"),
+            ]),
+            Unsupported.group("check <subcommand>", "commands for checking properties of the etcd cluster", [
+                ("perf [options]", "Check the performance of the etcd cluster"),
+                ("datascale [options]", "Check the memory usage of holding data for different workloads on a given server endpoint."),
+            ]),
+            Unsupported.group("completion", "Generate the autocompletion script for the specified shell", [
+                ("bash", "Generate the autocompletion script for bash"), ("fish", "Generate the autocompletion script for fish"),
+                ("powershell", "Generate the autocompletion script for powershell"), ("zsh", "Generate the autocompletion script for zsh"),
+            ]),
+            help())
+        root.addHelpFlagRecursively()
+        return root
+    }
+
+    /// cobra's `help [command]`.
+    static func help() -> Command {
+        Command(use: "help [command]", short: "Help about any command") { invocation in
+            let root = invocation.command.root
+            let (target, remaining) = Dispatcher.find(root, invocation.arguments)
+            if target === root && !Dispatcher.stripFlags(remaining, root).isEmpty {
+                Output.err("Unknown help topic \(GoFormat.list(invocation.arguments.map { "`\($0)`" }))\n")
+            }
+            Usage.print(target)
+        }
+    }
+}
