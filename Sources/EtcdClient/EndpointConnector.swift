@@ -54,7 +54,7 @@ final class EndpointConnector {
 
     private func expireWaiter(_ id: Int) {
         guard let waiter = waiters.removeValue(forKey: id) else { return }
-        waiter(.failure(.deadlineExceeded(neverConnected: true)))
+        waiter(.failure(.deadlineExceeded(neverConnected: true, lastConnectError: lastConnectError)))
     }
 
     /// Drops the current connection (after a transport failure) so the next request reconnects,

@@ -11,6 +11,9 @@ public final class EtcdConnection {
     let connector: EndpointConnector
     /// Metadata sent with every call (etcd reads `hasleader`, `token`).
     public var metadata: [(String, String)] = []
+    /// Watches and keepalives in progress: kept alive here until they end, so callers may
+    /// drop their handle.
+    private var running: [ObjectIdentifier: AnyObject] = [:]
 
     public init(loop: EventLoop, config: EtcdClientConfig) {
         self.loop = loop
@@ -26,7 +29,11 @@ public final class EtcdConnection {
     /// Closes the connection; pending requests fail with `EtcdError.canceled`.
     public func close() {
         connector.close()
+        running.removeAll()
     }
+
+    func retain(_ object: AnyObject) { running[ObjectIdentifier(object)] = object }
+    func release(_ object: AnyObject) { running.removeValue(forKey: ObjectIdentifier(object)) }
 
     /// A deadline in loop milliseconds, `timeoutMilliseconds` from now.
     func deadline(after timeoutMilliseconds: UInt64?) -> UInt64? {

@@ -6,6 +6,8 @@ public struct EtcdError: Error, Sendable, Equatable, CustomStringConvertible {
     public var message: String
     /// True when the request never reached a server (no endpoint could be connected).
     public var neverConnected: Bool
+    /// Why the last connect attempt failed, when `neverConnected`.
+    public var lastConnectError: String?
 
     public init(code: GRPCStatus.Code, message: String, neverConnected: Bool = false) {
         self.code = code
@@ -18,9 +20,14 @@ public struct EtcdError: Error, Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The request's own deadline passed (clientv3 reports the context's error).
-    public static func deadlineExceeded(neverConnected: Bool = false) -> EtcdError {
-        EtcdError(code: .deadlineExceeded, message: "context deadline exceeded", neverConnected: neverConnected)
+    public static func deadlineExceeded(neverConnected: Bool = false, lastConnectError: String? = nil) -> EtcdError {
+        var error = EtcdError(code: .deadlineExceeded, message: "context deadline exceeded", neverConnected: neverConnected)
+        error.lastConnectError = lastConnectError
+        return error
     }
+
+    /// grpc-go's rendering of the status itself ("rpc error: code = NotFound desc = ...").
+    public var statusDescription: String { "rpc error: code = \(code) desc = \(message)" }
 
     /// The client was closed while the request was pending.
     public static let canceled = EtcdError(code: .cancelled, message: "context canceled")

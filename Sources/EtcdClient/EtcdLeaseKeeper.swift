@@ -84,6 +84,7 @@ public final class EtcdLeaseKeeper {
     private func finish(_ error: EtcdError?) {
         guard !ended else { return }
         ended = true
+        connection.release(self)
         timer?.cancel()
         timer = nil
         stream = nil
@@ -100,6 +101,7 @@ extension EtcdConnection {
     public func keepAlive(leaseID: Int64, once: Bool = false, timeoutMilliseconds: UInt64? = nil) -> EtcdLeaseKeeper {
         let keeper = EtcdLeaseKeeper(connection: self, leaseID: leaseID, once: once)
         let deadline = deadline(after: timeoutMilliseconds)
+        retain(keeper)
         loop.deferToIterationEnd { keeper.start(deadline: deadline) }
         return keeper
     }

@@ -108,6 +108,7 @@ public final class EtcdWatcher {
     private func finish(_ error: EtcdError?) {
         guard !ended else { return }
         ended = true
+        connection.release(self)
         stream = nil
         streamClient = nil
         let callback = onEnd
@@ -121,6 +122,7 @@ extension EtcdConnection {
     /// Starts a watch. Set `onResponse`/`onEnd` before the loop runs its next iteration.
     public func watch(_ request: Etcdserverpb_WatchCreateRequest) -> EtcdWatcher {
         let watcher = EtcdWatcher(connection: self, request: request)
+        retain(watcher)
         loop.deferToIterationEnd { watcher.start() }
         return watcher
     }

@@ -2,11 +2,11 @@ import CLibUV
 import Glibc
 
 extension SocketAddress {
-    /// Numeric addresses (and "localhost") directly; host names through libuv's threadpool
+    /// Numeric addresses directly; host names (also "localhost") through libuv's threadpool
     /// `getaddrinfo`, the first IPv4 result (else the first result).
     static func resolve(loop: EventLoop, host: String, port: Int,
                         completion: @escaping (Result<SocketAddress, LoopError>) -> Void) {
-        if let numeric = try? SocketAddress(host: host, port: port) {
+        if host != "localhost", let numeric = try? SocketAddress(host: host, port: port) {
             completion(.success(numeric))
             return
         }

@@ -279,6 +279,15 @@ final class Raft {
             break
         case .append, .heartbeat, .snapshot:
             becomeFollower(term: m.term, lead: m.from)
+        case .vote:
+            // §5.2: the election timer restarts when we hear from a leader or grant a vote, not
+            // merely because a candidate has a higher term. Otherwise stale candidates that
+            // keep campaigning could keep the most up-to-date node from ever running.
+            let elapsed = electionElapsed
+            let timeout = randomizedElectionTimeout
+            becomeFollower(term: m.term, lead: .none)
+            electionElapsed = min(elapsed, timeout)
+            randomizedElectionTimeout = timeout
         default:
             becomeFollower(term: m.term, lead: .none)
         }

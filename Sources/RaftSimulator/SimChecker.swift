@@ -97,7 +97,7 @@ public struct SimChecker {
             let i = e.index.rawValue
             guard let prev = log.termIfPresent(i - 1) else { continue }
             let key = EntryKey(index: i, term: e.term.rawValue)
-            let data = SimStateMachine.dataHash(e.data)
+            let data = SimStateMachine.dataHash(e.data) &+ UInt64(e.type.rawValue)
             if let seen = written[key] {
                 if seen.data != data || seen.prevTerm != prev {
                     try fail(.logMatching,

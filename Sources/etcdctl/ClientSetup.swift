@@ -119,18 +119,49 @@ struct ClientSetup {
         do { return try EtcdClient(config: config) } catch { exitWithError(ExitCode.badConnection, asEtcdError(error).description) }
     }
 
-    /// The error as clientv3 would print it; when no endpoint ever answered, grpc-go's retry
-    /// interceptor also logs its warning first.
-    static func report(_ anyError: any Error, endpoints: [String]) -> String {
+    /// The error as clientv3 prints it. For a unary call, grpc-go's retry interceptor first
+    /// logs the failed attempt as a zap warning; `passthrough` marks calls that clientv3 makes
+    /// on a connection dialed to one endpoint (Status, HashKV, Defragment).
+    static func report(_ anyError: any Error, endpoints: [String], unary: Bool = true, passthrough: Bool = false) -> String {
         let error = asEtcdError(anyError)
-        if error.neverConnected, error.code == .deadlineExceeded {
-            Output.err(retryWarning(endpoint: endpoints.first ?? ""))
+        if unary, error != .canceled {
+            let endpoint = endpoints.first ?? ""
+            let target = passthrough ? "passthrough:///\(endpoint)" : "endpoint://client-\(UUID().uuidString.lowercased())/\(endpoint)"
+            Output.err(retryWarning(target: target, error: attemptError(error, endpoint: endpoint, passthrough: passthrough)))
         }
         return error.description
     }
 
-    static func retryWarning(endpoint: String) -> String {
-        "{\"level\":\"warn\",\"ts\":\"\(ZapTime.iso8601())\",\"caller\":\"clientv3/retry_interceptor.go:62\",\"msg\":\"retrying of unary invoker failed\",\"target\":\"endpoint://client-\(UUID().uuidString.lowercased())/\(endpoint)\",\"attempt\":0,\"error\":\"rpc error: code = DeadlineExceeded desc = latest balancer error: all SubConns are in TransientFailure\"}\n"
+    /// What the failed attempt reported: the status, or the balancer's state when no
+    /// connection was ever made.
+    static func attemptError(_ error: EtcdError, endpoint: String, passthrough: Bool) -> String {
+        guard error.neverConnected else { return error.statusDescription }
+        var balancer = "all SubConns are in TransientFailure"
+        if passthrough, let reason = error.lastConnectError, reason.contains("ECONNREFUSED") {
+            balancer = "connection error: desc = \"transport: Error while dialing dial tcp \(endpoint): connect: connection refused\""
+        }
+        return "rpc error: code = DeadlineExceeded desc = latest balancer error: \(balancer)"
+    }
+
+    static func retryWarning(target: String, error: String) -> String {
+        "{\"level\":\"warn\",\"ts\":\"\(ZapTime.iso8601())\",\"caller\":\"clientv3/retry_interceptor.go:62\",\"msg\":\"retrying of unary invoker failed\",\"target\":\(zapString(target)),\"attempt\":0,\"error\":\(zapString(error))}\n"
+    }
+
+    /// zap's JSON string encoding (no HTML escapes, unlike encoding/json).
+    static func zapString(_ text: String) -> String {
+        var out = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
+            }
+        }
+        return out + "\""
     }
 }
 

@@ -103,7 +103,7 @@ The items in the lists are endpoint, ID, version, db size, is leader, is learner
             case .success(let response): list.append(EndpointStatus(endpoint: endpoint, response: response))
             case .failure(let error):
                 failed = true
-                Output.err("Failed to get the status of endpoint \(endpoint) (\(ClientSetup.report(error, endpoints: [endpoint])))\n")
+                Output.err("Failed to get the status of endpoint \(endpoint) (\(ClientSetup.report(error, endpoints: [endpoint], passthrough: true)))\n")
             }
         }
         printer.endpointStatus(list)
@@ -120,7 +120,7 @@ The items in the lists are endpoint, ID, version, db size, is leader, is learner
             switch result {
             case .success(let response): list.append(EndpointHashKV(endpoint: endpoint, response: response))
             case .failure(let error):
-                let message = ClientSetup.report(error, endpoints: [endpoint])
+                let message = ClientSetup.report(error, endpoints: [endpoint], passthrough: true)
                 lastError = message
                 Output.err("Failed to get the hash of endpoint \(endpoint) (\(message))\n")
             }
@@ -180,7 +180,7 @@ The items in the lists are endpoint, ID, version, db size, is leader, is learner
                 switch result {
                 case .success: Output.out("Finished defragmenting etcd member[\(endpoint)]\n")
                 case .failure(let error):
-                    Output.err("Failed to defragment etcd member[\(endpoint)] (\(ClientSetup.report(error, endpoints: [endpoint])))\n")
+                    Output.err("Failed to defragment etcd member[\(endpoint)] (\(ClientSetup.report(error, endpoints: [endpoint], passthrough: true)))\n")
                     failures += 1
                 }
             }

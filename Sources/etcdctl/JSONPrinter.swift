@@ -159,7 +159,8 @@ struct JSONPrinter: Printer {
     func watch(_ response: Etcdserverpb_WatchResponse) {
         var object = JSONObject()
         object.raw("Header", EtcdJSON.header(response.header).text)
-        object.array("Events", response.events.map { EtcdJSON.event($0).text }, omitEmpty: false, nullWhenEmpty: true)
+        // clientv3 always builds a (possibly empty) slice of events.
+        object.array("Events", response.events.map { EtcdJSON.event($0).text }, omitEmpty: false)
         object.int("CompactRevision", response.compactRevision, omitEmpty: false)
         object.bool("Canceled", response.canceled, omitEmpty: false)
         object.bool("Created", response.created, omitEmpty: false)

@@ -53,7 +53,7 @@ enum LeaseCommands {
             let (client, printer) = setup.mustClient()
             let keys = invocation.bool("keys")
             do { printer.timeToLive(try client.leaseTimeToLive(id: leaseID(invocation.arguments[0]), keys: keys, timeout: .unlimited), keys: keys) } catch {
-                exitWithError(ExitCode.badConnection, asEtcdError(error).description)
+                exitWithError(ExitCode.badConnection, ClientSetup.report(error, endpoints: setup.endpointTexts))
             }
         }
         command.localFlags = [Flag("keys", kind: .bool, defaultValue: "false", usage: "Get keys attached to this lease")]
@@ -62,9 +62,10 @@ enum LeaseCommands {
 
     static func list() -> Command {
         Command(use: "list", short: "List all active leases") { invocation in
-            let (client, printer) = ClientSetup(invocation: invocation).mustClient()
+            let setup = ClientSetup(invocation: invocation)
+            let (client, printer) = setup.mustClient()
             do { printer.leases(try client.leaseList(timeout: .unlimited)) } catch {
-                exitWithError(ExitCode.badConnection, asEtcdError(error).description)
+                exitWithError(ExitCode.badConnection, ClientSetup.report(error, endpoints: setup.endpointTexts))
             }
         }
     }

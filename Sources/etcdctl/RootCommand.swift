@@ -44,11 +44,16 @@ enum RootCommand {
 
     /// cobra's `help [command]`.
     static func help() -> Command {
-        Command(use: "help [command]", short: "Help about any command") { invocation in
+        Command(use: "help [command]", short: "Help about any command", long: """
+Help provides help for any command in the application.
+Simply type etcdctl help [path to command] for full details.
+""") { invocation in
             let root = invocation.command.root
             let (target, remaining) = Dispatcher.find(root, invocation.arguments)
             if target === root && !Dispatcher.stripFlags(remaining, root).isEmpty {
-                Output.err("Unknown help topic \(GoFormat.list(invocation.arguments.map { "`\($0)`" }))\n")
+                // cobra prints the root's usage before the root ever added its help flag.
+                Output.out("Unknown help topic \(GoFormat.list(invocation.arguments.map { "`\($0)`" }))\n")
+                root.localFlags.removeAll { $0 === root.helpFlag }
             }
             Usage.print(target)
         }

@@ -59,7 +59,7 @@ enum SnapshotCommands {
         if let error {
             close(descriptor)
             unlink(partPath)
-            exitWithError(ExitCode.interrupted, ClientSetup.report(error, endpoints: endpoints))
+            exitWithError(ExitCode.interrupted, ClientSetup.report(error, endpoints: endpoints, unary: false))
         }
         let size = written.withLock { $0 }
         // etcd appends a sha256 so the size is 32 past a multiple of 512.

@@ -119,18 +119,16 @@ enum TxnCommand {
         let args = GoScan.argify(line)
         guard args.count >= 2 else { return .failure(InputError(message: "invalid txn compare request: \(line)")) }
         let invalid = InputError(message: "invalid txn request: \(line)")
+        // The same commands as etcdctl's, under a nameless root; only their flags are used here.
         let root = Command(use: "", short: "")
-        let get = Command(use: "get [options] <key> [range_end]", short: "")
-        get.localFlags = KVOptions.getFlags()
-        let put = Command(use: "put", short: "")
-        put.localFlags = KVOptions.putFlags()
-        let del = Command(use: "del", short: "")
-        del.localFlags = KVOptions.delFlags()
+        let get = KVCommands.get(), put = KVCommands.put(), del = KVCommands.del()
         root.add(put, get, del)
         root.addHelpFlagRecursively()
         let (command, remaining) = Dispatcher.find(root, args)
         guard command !== root else { return .failure(invalid) }
         guard case .success(let positional) = FlagParser(flags: command.allFlags).parse(remaining) else {
+            // cobra (errors silenced, usage not) shows its default usage on stderr.
+            Output.err(CobraDefaultUsage.text(command) + "\n")
             return .failure(invalid)
         }
         let invocation = Invocation(command: command, arguments: positional, rawArguments: args)

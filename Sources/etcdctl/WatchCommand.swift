@@ -71,7 +71,10 @@ enum WatchCommand {
 
     /// printWatchCh for one response.
     static func show(_ response: Etcdserverpb_WatchResponse, _ printer: Printer, _ execArgs: [String]) {
-        if response.created && !response.canceled { return }  // clientv3 does not deliver creations
+        // clientv3 delivers neither creations nor cancels other than compaction (those just
+        // close the channel).
+        if response.created && !response.canceled { return }
+        if response.canceled && response.compactRevision == 0 { return }
         if response.canceled {
             Output.err("watch was canceled (\(cancelReason(response)))\n")
         }

@@ -134,6 +134,26 @@ func describingHandler(_ request: HTTPRequest, _ responder: HTTPResponder) {
         #expect(outcome == Outcome(status: 200, encoding: "chunked", body: "{\"event\":1}\n{\"event\":2}\n{\"event\":3}\n"))
     }
 
+    @Test func streamingResponderSeesClientGoAway() async throws {
+        let harness = try LoopHarness()
+        defer { harness.stop() }
+        let closed: Bool? = await harness.run { loop, done in
+            let server = HTTPServer(loop: loop) { _, responder in
+                responder.startStreaming(status: 200, headers: [])
+                responder.onClose = { done(true) }  // a watch stream must learn its client left
+                responder.sendChunk(Array("first\n".utf8))
+            }
+            guard let listener = try? server.listen(host: "127.0.0.1", port: 0) else { done(false); return }
+            TCPConnection.connect(loop: loop, host: "127.0.0.1", port: listener.port) { result in
+                guard case .success(let connection) = result else { done(false); return }
+                connection.onRead = { _ in connection.close() }  // leave after the first chunk
+                connection.startReading()
+                connection.write(Array("GET /v3/watch HTTP/1.1\r\nHost: x\r\n\r\n".utf8))
+            }
+        }
+        #expect(closed == true)
+    }
+
     @Test func malformedRequestGets400AndClose() async throws {
         let harness = try LoopHarness()
         defer { harness.stop() }

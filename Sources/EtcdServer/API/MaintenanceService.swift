@@ -70,7 +70,9 @@ struct MaintenanceService {
         response.raftTerm = member.term.rawValue
         response.raftAppliedIndex = member.appliedIndex.rawValue
         response.isLearner = member.members[member.memberID]?.isLearner ?? false
-        response.errors = member.store.activeAlarms.map { "memberID:\($0.memberID) alarm:\($0.type) " }
+        // etcd lists "no leader" first, then each alarm in protobuf text form.
+        response.errors = (member.leader == .none ? [EtcdError.noLeader.message] : [])
+            + member.store.activeAlarms.map { "memberID:\($0.memberID) alarm:\($0) " }
         return response
     }
 

@@ -27,6 +27,7 @@ public final class EtcdMember {
     public private(set) var commitIndex: LogIndex = 0
     private var confState = ConfState()
     private var snapshotIndex: LogIndex = 0
+    private var backendCommittedIndex: LogIndex = 0
     public var lastIndex: LogIndex { raftLog.storage.lastIndex() }
     public var isLeader: Bool { leader == memberID }
     public var pendingProposals: Int { proposals.count }
@@ -50,7 +51,10 @@ public final class EtcdMember {
         self.loop = loop
         self.log = log
         try FileManager.default.createDirectory(atPath: options.snapDirectory, withIntermediateDirectories: true)
-        store = try KVStore(directory: options.snapDirectory, minLeaseTTLSeconds: Self.minLeaseTTL(options))
+        // The WAL is the durable record; the backend needs no fsync per commit (one per batch
+        // keeps its file consistent, and replay from the WAL restores what a crash lost).
+        store = try KVStore(directory: options.snapDirectory, mapSizeBytes: max(8 << 30, Int(options.quotaBackendBytes) * 2),
+                            minLeaseTTLSeconds: Self.minLeaseTTL(options), syncMode: .deferMeta)
         store.quotaBytes = options.quotaBackendBytes
         raftLog = try DurableRaftLog.open(directory: options.resolvedWALDirectory)
 
@@ -74,6 +78,7 @@ public final class EtcdMember {
             memberID = identity.memberID
             clusterID = identity.clusterID
         }
+        store.memberID = memberID.rawValue
         for m in initial { members[m.id] = m }
         members[memberID]?.clientURLs = options.advertiseClientURLs
 
@@ -119,10 +124,16 @@ public final class EtcdMember {
     // MARK: Running
 
     public func start() {
+        // Timer callbacks that give Raft work ask for a check phase, so that `pump` runs this
+        // loop turn rather than after the next I/O event.
         timers.append(loop.scheduleRepeating(everyMilliseconds: options.heartbeatIntervalMilliseconds) { [unowned self] in
             node.tick()
+            loop.requestCheckPhase()
         })
         timers.append(loop.scheduleRepeating(everyMilliseconds: 100) { [unowned self] in expireRequests() })
+        timers.append(loop.scheduleRepeating(everyMilliseconds: Self.backendBatchIntervalMilliseconds) { [unowned self] in
+            commitBackend()
+        })
         timers.append(loop.scheduleRepeating(everyMilliseconds: 500) { [unowned self] in revokeExpiredLeases() })
         if let interval = autoCompactor.checkIntervalMilliseconds {
             timers.append(loop.scheduleRepeating(everyMilliseconds: interval) { [unowned self] in autoCompact() })
@@ -145,7 +156,7 @@ public final class EtcdMember {
         for t in timers { t.cancel() }
         timers.removeAll()
         for completion in proposals.takeAll() { completion(.failure(.stopped)) }
-        try? store.commitBatch()
+        commitBackend()
         store.close()
         raftLog.close()
     }
@@ -299,12 +310,23 @@ public final class EtcdMember {
             }
             appliedIndex = entry.index
         }
+        if appliedIndex.rawValue - backendCommittedIndex.rawValue >= Self.backendBatchLimit { commitBackend() }
+        if appliedIndex.rawValue - snapshotIndex.rawValue >= options.snapshotCount { snapshot() }
+    }
+
+    /// Like etcd's backend batch interval and limit: one backend commit per 100 ms or per
+    /// 10,000 applied entries, whichever comes first, never one per request.
+    static let backendBatchIntervalMilliseconds: UInt64 = 100
+    static let backendBatchLimit: UInt64 = 10_000
+
+    private func commitBackend() {
+        guard store.hasUncommittedWrites else { return }
         CrashPoints.hit("applyBeforeCommit")
         let start = MemberMetrics.now()
         do { try store.commitBatch() } catch { fatal("failed to commit the backend", error) }
         metrics.backendCommit.observe(MemberMetrics.now() - start)
+        backendCommittedIndex = appliedIndex
         CrashPoints.hit("applyAfterCommit")
-        if appliedIndex.rawValue - snapshotIndex.rawValue >= options.snapshotCount { snapshot() }
     }
 
     /// Every `snapshotCount` applied entries: make the backend durable, record the snapshot point
@@ -313,6 +335,7 @@ public final class EtcdMember {
         do {
             let term = try raftLog.storage.term(at: appliedIndex)
             CrashPoints.hit("snapshotBeforeSave")
+            commitBackend()
             try store.sync()
             try raftLog.saveSnapshot(SnapshotMetadata(confState: confState, index: appliedIndex, term: term),
                                      catchUpEntries: 5000)
@@ -325,7 +348,9 @@ public final class EtcdMember {
     }
 
     private func applyNormal(_ entry: Entry) {
-        guard !entry.data.isEmpty else { return }  // a new leader's empty entry
+        guard !entry.data.isEmpty else {  // a new leader's empty entry
+            return store.markApplied(index: entry.index.rawValue)
+        }
         let request: Etcdserverpb_InternalRaftRequest
         do {
             request = try Etcdserverpb_InternalRaftRequest(serializedBytes: entry.data)
@@ -334,6 +359,7 @@ public final class EtcdMember {
             return
         }
         if request.hasV2 {
+            store.markApplied(index: entry.index.rawValue)
             applyV2Request(request.v2)
             proposals.take(id: request.header.id)?(.success(.membership))
             return
@@ -349,6 +375,7 @@ public final class EtcdMember {
             return
         }
         confState = node.applyConfChange(change)
+        store.markApplied(index: entry.index.rawValue)
         for single in change.changes {
             switch single.type {
             case .addNode, .addLearnerNode, .updateNode:
@@ -439,6 +466,7 @@ public final class EtcdMember {
 
     /// Only the leader compacts automatically, through Raft like a client's compaction.
     private func autoCompact() {
+        defer { loop.requestCheckPhase() }
         guard isLeader,
               let revision = autoCompactor.decide(nowMilliseconds: loop.nowMilliseconds, currentRevision: store.currentRevision)
         else { return }
@@ -459,6 +487,7 @@ public final class EtcdMember {
     /// Only the leader expires leases, by proposing their revocation like any write.
     private func revokeExpiredLeases() {
         guard isLeader else { return }
+        defer { loop.requestCheckPhase() }
         for id in store.lessor.expired(nowMilliseconds: loop.nowMilliseconds).map(\.rawValue) where !revokingLeases.contains(id) {
             revokingLeases.insert(id)
             var request = Etcdserverpb_InternalRaftRequest()

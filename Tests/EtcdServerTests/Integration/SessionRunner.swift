@@ -110,13 +110,41 @@ extension EtcdIntegration {
         /// Bound for a whole session (about 10 s against the reference etcd).
         static let sessionBudgetSeconds: Double = 150
 
-        /// How long a new watcher gets to register before the writes it should see start.
-        static let registrationDelayMicros: useconds_t = 1_000_000
+        /// Time for a watcher's create request once its connection is up.
+        static let registrationDelayMicros: useconds_t = 700_000
+
+        /// A watcher without --rev only sees writes made after it registered, and etcdctl says
+        /// nothing when it has. Wait (bounded) until the member has one more established client
+        /// connection than before the watcher started, then a little longer for the create.
+        private func waitForWatcherRegistration(connectionsBefore: Int?) {
+            if let before = connectionsBefore {
+                let deadline = Date().addingTimeInterval(10)
+                while Date() < deadline, (Self.establishedConnections(toPort: member.clientPort) ?? before + 1) <= before {
+                    usleep(10_000)
+                }
+            }
+            usleep(Self.registrationDelayMicros)
+        }
+
+        /// Established TCP connections whose remote end is 127.0.0.1:`port` (Linux /proc/net/tcp:
+        /// "local rem st" in hex); nil where that file doesn't exist.
+        static func establishedConnections(toPort port: UInt16) -> Int? {
+            // Read to EOF: procfs reports size 0, so size-based readers get nothing.
+            guard let handle = FileHandle(forReadingAtPath: "/proc/net/tcp") else { return nil }
+            defer { try? handle.close() }
+            let table = String(decoding: handle.readDataToEndOfFile(), as: UTF8.self)
+            let remote = String(format: "0100007F:%04X", port)
+            return table.split(separator: "\n").dropFirst().filter { line in
+                let fields = line.split(separator: " ")
+                return fields.count > 3 && fields[2] == remote && fields[3] == "01"
+            }.count
+        }
 
         private func backgroundWatch(_ args: [String], during: [[String]], until: String?) throws -> [Observation] {
+            let before = Self.establishedConnections(toPort: member.clientPort)
             let watcher = try startEtcdctl(["--endpoints", member.endpoint] + args.map(substitute))
             // With --rev the history replays whatever happened before registration: no wait needed.
-            if !args.contains("--rev") { usleep(Self.registrationDelayMicros) }
+            if !args.contains("--rev") { waitForWatcherRegistration(connectionsBefore: before) }
             var observations = try runDuring(during)
             Self.waitFor(until, in: watcher, timeout: until == nil ? 3 : 10)
             watcher.signal(SIGTERM)
@@ -131,9 +159,10 @@ extension EtcdIntegration {
         }
 
         private func interactiveWatch(flags: [String], commands: [String], during: [[String]], until: String) throws -> [Observation] {
+            let before = Self.establishedConnections(toPort: member.clientPort)
             let watcher = try startEtcdctl(["--endpoints", member.endpoint, "watch", "-i"] + flags, interactive: true)
             for command in commands { watcher.write(command + "\n") }
-            usleep(Self.registrationDelayMicros)
+            waitForWatcherRegistration(connectionsBefore: before)
             var observations = try runDuring(during)
             Self.waitFor(until, in: watcher, timeout: 10)
             watcher.closeStdin()
