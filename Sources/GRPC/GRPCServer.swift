@@ -9,6 +9,9 @@ public final class GRPCServer {
     let loop: EventLoop
     let maxReceiveMessageBytes: Int
     private var routes: [String: Route] = [:]
+    private var streamingPaths: Set<String> = []
+    /// Calls finished with a status, by method path and code (Prometheus' grpc_server_handled_total).
+    public private(set) var handledCounts: [HandledCall: Int] = [:]
     private var services: Set<String> = []
     private var connections: [ObjectIdentifier: ServerConnection] = [:]
     private var listeners: [TCPListener] = []
@@ -68,6 +71,7 @@ public final class GRPCServer {
     public func stream<Req: SwiftProtobuf.Message, Resp: SwiftProtobuf.Message>(
         _ path: String, _ handler: @escaping (ServerStream<Req, Resp>) -> Void
     ) {
+        streamingPaths.insert(path)
         register(path) { call in
             let stream = ServerStream<Req, Resp>(call: call)
             call.onMessageBytes = { [unowned call] bytes in
@@ -82,6 +86,11 @@ public final class GRPCServer {
             call.sendHeadersIfNeeded()
             handler(stream)
         }
+    }
+
+    func recordHandled(path: String, code: GRPCStatus.Code) {
+        guard routes[path] != nil else { return }  // unknown methods are not counted, as in grpc-go's metrics
+        handledCounts[HandledCall(path: path, code: code, isStreaming: streamingPaths.contains(path)), default: 0] += 1
     }
 
     private func register(_ path: String, _ route: @escaping Route) {
@@ -153,4 +162,11 @@ public final class GRPCServer {
         routes.removeAll()
         for connection in connections.values { connection.shutdown() }
     }
+}
+
+/// One row of the handled-calls count: which method, how it ended, and its kind.
+public struct HandledCall: Hashable, Sendable {
+    public var path: String
+    public var code: GRPCStatus.Code
+    public var isStreaming: Bool
 }

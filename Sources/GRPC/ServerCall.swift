@@ -109,9 +109,14 @@ final class ServerCall {
         finish(.ok)
     }
 
+    /// Told how the call ended (for metrics).
+    var onFinish: ((GRPCStatus) -> Void)?
+
     func finish(_ status: GRPCStatus) {
         guard !isDone, let session else { return }
         finished = true
+        onFinish?(status)
+        onFinish = nil
         deadlineTimer?.cancel()
         deadlineTimer = nil
         if !halfClosed { session.resetAfterEndStream(streamID) }

@@ -70,6 +70,7 @@ final class ServerConnection: H2SessionDelegate {
         let call = ServerCall(streamID: streamID, path: path, headers: metadata, session: session,
                               maxMessageBytes: server.maxReceiveMessageBytes)
         calls[streamID] = call
+        call.onFinish = { [weak server] status in server?.recordHandled(path: path, code: status.code) }
         let route: GRPCServer.Route
         switch server.route(for: path) {
         case .failure(let status):

@@ -126,7 +126,7 @@ extension Raft {
     /// message was sent.
     @discardableResult
     func maybeSendAppend(to nid: NodeID, sendIfEmpty: Bool) -> Bool {
-        guard var pr = tracker.progress[nid], !pr.isPaused else { return false }
+        guard role == .leader, var pr = tracker.progress[nid], !pr.isPaused else { return false }
         defer { tracker.progress[nid] = pr }
         let prevIndex = pr.next - 1
         let prevTerm = try? log.term(at: prevIndex)

@@ -35,6 +35,8 @@ extension Raft {
             // longer count ourselves and accept no proposals) and hand over to the most
             // up-to-date remaining voter; retried each election timeout (see tickHeartbeat).
             handOverLeadership()
+            // The transferee may already be caught up: then we just stepped down.
+            guard role == .leader else { return }
         }
         // The quorum may have changed: commit what the new config allows.
         if maybeCommit() {

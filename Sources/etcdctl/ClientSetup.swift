@@ -85,7 +85,7 @@ struct ClientSetup {
 
     /// initDisplayFromCmd.
     func display() -> Printer {
-        guard let printer = Printers.make(invocation.string("write-out"), hex: invocation.bool("hex")) else {
+        guard let printer = Printers.make(invocation.string("write-out"), hex: invocation.bool("hex"), sink: StandardSink()) else {
             exitWithError(ExitCode.badFeature, "unsupported output format")
         }
         return printer

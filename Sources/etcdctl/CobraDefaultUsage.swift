@@ -1,3 +1,4 @@
+import EtcdClient
 /// cobra's built-in usage template and pflag's FlagUsages, which etcdctl shows (on stderr)
 /// only where it runs a command tree without its own usage function: the ops inside `txn`.
 enum CobraDefaultUsage {

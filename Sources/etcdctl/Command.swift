@@ -1,3 +1,4 @@
+import EtcdClient
 /// One etcdctl command in cobra's shape: a name, usage texts, flags, children, and a body.
 final class Command {
     let use: String

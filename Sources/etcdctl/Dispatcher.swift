@@ -1,3 +1,4 @@
+import EtcdClient
 /// cobra's Execute for etcdctl: find the command from the non-flag words (unique prefixes
 /// match), parse its flags, then show help, report the error, or run it.
 import Glibc

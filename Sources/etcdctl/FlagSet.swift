@@ -1,3 +1,4 @@
+import EtcdClient
 import Glibc
 /// A command-line flag with pflag's parsing and error wording (etcdctl uses cobra/pflag).
 final class Flag {

@@ -1,3 +1,4 @@
+import EtcdClient
 /// The root command's persistent flags (ctlv3/ctl.go), with their defaults and usage texts.
 enum GlobalFlags {
     static func make() -> [Flag] {

@@ -1,3 +1,4 @@
+import EtcdClient
 import Foundation
 
 /// bufio.Reader.ReadString('\n') over stdin: a line with its newline, or nil at end of input

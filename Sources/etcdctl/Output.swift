@@ -1,3 +1,4 @@
+import EtcdClient
 import Glibc
 
 /// Unbuffered writes to stdout/stderr (etcdctl's output order between the two streams matters
@@ -36,4 +37,11 @@ enum ExitCode {
 func exitWithError(_ code: Int32, _ message: String) -> Never {
     Output.err("Error: \(message)\n")
     exit(code)
+}
+
+/// The process's stdout/stderr as a printer sink; an unsupported format ends the process.
+final class StandardSink: OutputSink {
+    func outBytes(_ bytes: [UInt8]) { Output.outBytes(bytes) }
+    func err(_ text: String) { Output.err(text) }
+    func unsupported(_ message: String) { exitWithError(ExitCode.badFeature, message) }
 }

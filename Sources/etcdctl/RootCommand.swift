@@ -1,3 +1,4 @@
+import EtcdClient
 /// The etcdctl command tree (ctlv3/ctl.go): every command of etcdctl 3.4, so that help and
 /// prefix matching behave the same; the ones Keel does not implement yet say so when run.
 enum RootCommand {

@@ -1,3 +1,4 @@
+import EtcdClient
 import Glibc
 /// etcdctl's help text (ctlv3/help.go's template), written to stdout through the tab writer.
 enum Usage {

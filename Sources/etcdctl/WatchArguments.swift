@@ -1,3 +1,4 @@
+import EtcdClient
 import Glibc
 /// parseWatchArgs from watch_command.go: splits the key/range words from the command to run
 /// after `--`, honouring ETCDCTL_WATCH_KEY/RANGE_END, with etcdctl's errors.

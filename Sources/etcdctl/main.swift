@@ -1,3 +1,4 @@
+import EtcdClient
 import Glibc
 
 // ETCDCTL_API: only version 3 is provided; etcdctl unsets it before reading ETCDCTL_* flags.

@@ -57,7 +57,7 @@ struct SimTests {
     func lateVoteWithoutDurabilityChecker() {
         // With the durability checker off, only the consequence can catch the driver's canary:
         // the voter crashes before the late fsync, restarts in the old term, votes again.
-        let (tried, caught) = SimRunner.hunt(canary: .votePersistedLate, seeds: 1...60, focused: true, checkDurability: false)
+        let (tried, caught) = SimRunner.hunt(canary: .votePersistedLate, seeds: 1...200, focused: true, checkDurability: false)
         #expect(caught != nil, "not caught in \(tried) seeds")
         #expect(caught?.violation?.kind == .twoLeaders)
     }

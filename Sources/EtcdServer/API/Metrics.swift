@@ -1,6 +1,10 @@
+import GRPC
+
 /// Prometheus text exposition of the member's state, under etcd's metric names where the
 /// meaning is the same.
 struct Metrics {
+    let grpc: GRPCServer
+
     func render(_ member: EtcdMember) -> String {
         var out = ""
         func gauge(_ name: String, _ help: String, _ value: some Numeric & CustomStringConvertible) {
@@ -26,7 +30,19 @@ struct Metrics {
                                               help: "The latency distributions of fsync called by WAL.")
         out += member.metrics.backendCommit.render(name: "etcd_disk_backend_commit_duration_seconds",
                                                    help: "The latency distributions of commit called by backend.")
+        out += "# HELP grpc_server_handled_total Total number of RPCs completed on the server, regardless of success or failure.\n"
+        out += "# TYPE grpc_server_handled_total counter\n"
+        for (call, count) in grpc.handledCounts.sorted(by: { ($0.key.path, $0.key.code.rawValue) < ($1.key.path, $1.key.code.rawValue) }) {
+            let (service, method) = Self.split(call.path)
+            out += "grpc_server_handled_total{grpc_code=\"\(call.code)\",grpc_method=\"\(method)\","
+                + "grpc_service=\"\(service)\",grpc_type=\"\(call.isStreaming ? "bidi_stream" : "unary")\"} \(count)\n"
+        }
         gauge("etcd_server_version", "Which version is running. 1 for 'server_version' label with current version.", 1)
         return out
+    }
+
+    private static func split(_ path: String) -> (service: String, method: String) {
+        let parts = path.split(separator: "/")
+        return parts.count == 2 ? (String(parts[0]), String(parts[1])) : (path, "")
     }
 }

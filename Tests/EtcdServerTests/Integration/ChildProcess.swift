@@ -20,6 +20,7 @@ extension EtcdIntegration {
         let stdoutPath: String
         let stderrPath: String
         private var stdinPipe: Pipe?
+        private var stdinPath: String?
 
         /// Starts `executable` with `arguments`. `stdin`: nil → /dev/null; `.text(s)` → the bytes of
         /// `s` then EOF; `.pipe` → an open pipe written with `write(_:)` and closed with `closeStdin()`.
@@ -40,6 +41,7 @@ extension EtcdIntegration {
                 process.standardInput = FileHandle.nullDevice
             case .text(let text):
                 let path = base + ".stdin"
+                stdinPath = path
                 _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
                 process.standardInput = FileHandle(forReadingAtPath: path)
             case .pipe:
@@ -47,7 +49,19 @@ extension EtcdIntegration {
                 stdinPipe = pipe
                 process.standardInput = pipe
             }
-            try process.run()
+            try Self.withEmptySignalMask { try process.run() }
+        }
+
+        /// Children inherit the spawning thread's blocked-signal mask, and test code runs on
+        /// dispatch worker threads that block most signals (SIGTERM included). Spawn with an
+        /// empty mask, as a shell or systemd would, so a SIGTERM test means what it says.
+        static func withEmptySignalMask<T>(_ body: () throws -> T) rethrows -> T {
+            var empty = sigset_t()
+            var previous = sigset_t()
+            sigemptyset(&empty)
+            pthread_sigmask(SIG_SETMASK, &empty, &previous)
+            defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
+            return try body()
         }
 
         enum StdinSource { case none, text(String), pipe }
@@ -87,7 +101,18 @@ extension EtcdIntegration {
             closeStdin()
             let code: Int32 = process.terminationReason == .uncaughtSignal
                 ? 128 + process.terminationStatus : process.terminationStatus
-            return CommandResult(stdout: currentStdout(), stderr: currentStderr(), exitCode: code, timedOut: timedOut)
+            let result = CommandResult(stdout: currentStdout(), stderr: currentStderr(), exitCode: code, timedOut: timedOut)
+            removeFiles()
+            return result
+        }
+
+        /// Hundreds of commands run per session: their files go once read (unless
+        /// KEEL_ITEST_KEEP=1 asks to keep everything for a post-mortem).
+        private func removeFiles() {
+            guard ProcessInfo.processInfo.environment["KEEL_ITEST_KEEP"] != "1" else { return }
+            for path in [stdoutPath, stderrPath] + (stdinPath.map { [$0] } ?? []) {
+                try? FileManager.default.removeItem(atPath: path)
+            }
         }
 
         func currentStdout() -> String { Self.read(stdoutPath) }

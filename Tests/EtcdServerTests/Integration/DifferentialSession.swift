@@ -222,6 +222,14 @@ extension EtcdIntegration {
             S(action: .waitUntilGone(key: "expiring", timeout: 15)),
             .ctl("lease", "timetolive", "{lease:short}"),
             .ctl("get", "expiring", "-w", "json"),
+            // Everything survives a clean stop: data, revisions, compaction, leases.
+            S(action: .restart),
+            .ctl("get", "", "--prefix", "--keys-only", "-w", "json"),
+            .ctl("get", "foo", "--rev", "8"),
+            .ctl("get", "foo", "--rev", "9", "-w", "json"),
+            .ctl("endpoint", "hashkv", "--rev", "10"),
+            .ctl("lease", "list"),
+            .ctl("lease", "timetolive", "{lease:c}"),
             .ctl("get", "", "--prefix", "-w", "json"),
             .ctl("put", "last", "1", "-w", "json"),
         ]

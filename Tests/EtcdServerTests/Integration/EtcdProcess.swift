@@ -80,18 +80,24 @@ extension EtcdIntegration {
             throw ServerFailure("\(binary) not serving after \(Int(timeout)) s (\(last))\n" + stderrTail())
         }
 
-        /// SIGTERM, then SIGKILL if it has not exited within `timeout` seconds.
-        func stop(timeout: Double = 10) {
-            guard let child else { return }
+        /// SIGTERM, then SIGKILL if it has not exited within `timeout` seconds. Returns whether
+        /// it stopped on its own (false: it needed the SIGKILL).
+        @discardableResult
+        func stop(timeout: Double = 10) -> Bool {
+            guard let child else { return true }
             child.signal(SIGTERM)
-            if !child.waitForExit(timeout: timeout) { child.signal(SIGKILL) }
+            let exited = child.waitForExit(timeout: timeout)
+            if !exited { child.signal(SIGKILL) }
             child.process.waitUntilExit()
+            return exited
         }
 
         /// Stops the member and deletes its data dir and logs (etcd preallocates 64 MB WAL files:
         /// leaving them would fill /tmp run after run).
         func destroy() {
             stop()
+            // KEEL_ITEST_KEEP=1 keeps data dirs and server logs for a post-mortem.
+            guard ProcessInfo.processInfo.environment["KEEL_ITEST_KEEP"] != "1" else { return }
             try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: dataDir).deletingLastPathComponent().path)
         }
 

@@ -72,6 +72,11 @@ extension EtcdIntegration {
                 return try snapshot(file: file)
             case .http(let method, let path, let body, let metrics):
                 return try http(method: method, path: path, body: body, metrics: metrics)
+            case .restart:
+                let stoppedInTime = member.stop()
+                try member.launch()
+                return [Observation(label: "stopped on SIGTERM within 10 s", text: String(stoppedInTime)),
+                        Observation(label: "serving again", text: "true")]
             case .fillUntilFailure(let prefix, let bytes, let maxPuts):
                 return try fillUntilFailure(prefix: prefix, valueBytes: bytes, maxPuts: maxPuts)
             case .waitUntilGone(let key, let timeout):

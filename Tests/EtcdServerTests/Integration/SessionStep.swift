@@ -23,6 +23,8 @@ extension EtcdIntegration {
             /// observes whether one failed and that put's stderr and exit code (how many fit
             /// depends on the backend's file layout, so the count is not compared).
             case fillUntilFailure(prefix: String, valueBytes: Int, maxPuts: Int)
+            /// SIGTERM the member and start it again on the same data dir and ports.
+            case restart
             /// An HTTP/1.1 request to the client port with curl: body and status compared. With
             /// `metrics`, only whether each named metric appears (values differ by nature).
             case http(method: String, path: String, body: String?, metrics: [String]?)
@@ -58,6 +60,8 @@ extension EtcdIntegration {
                 return "etcdctl snapshot save {tmp}/\(file)"
             case .http(let method, let path, let body, _):
                 return "curl -X \(method) http://<endpoint>\(path)" + (body.map { " -d '\($0)'" } ?? "")
+            case .restart:
+                return "kill -TERM <member>; start it again on the same data dir"
             case .fillUntilFailure(let prefix, let bytes, let maxPuts):
                 return "etcdctl put \(prefix)N <\(bytes) bytes> until it fails (at most \(maxPuts))"
             case .waitUntilGone(let key, let timeout):

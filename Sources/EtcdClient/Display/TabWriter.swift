@@ -1,11 +1,11 @@
 /// Go's text/tabwriter as etcdctl configures it (minwidth 0, tabwidth 8, padding 1, tab
 /// padding): cells end with '\t'; a column is as wide as its widest cell in a block of
 /// consecutive lines that have that column.
-struct TabWriter {
-    static let tabWidth = 8
-    static let padding = 1
+public struct TabWriter {
+    public static let tabWidth = 8
+    public static let padding = 1
 
-    static func format(_ text: String) -> String {
+    public static func format(_ text: String) -> String {
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
             line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
         }

@@ -2,11 +2,11 @@ import Foundation
 
 /// Go's formatting rules where etcdctl's bytes depend on them (%q, encoding/json, base64,
 /// go-humanize, time.Duration).
-enum GoFormat {
+public enum GoFormat {
     /// strconv.Quote: a double-quoted Go string literal.
-    static func quote(_ text: String) -> String { quote(bytes: Array(text.utf8)) }
+    public static func quote(_ text: String) -> String { quote(bytes: Array(text.utf8)) }
 
-    static func quote(bytes: [UInt8]) -> String {
+    public static func quote(bytes: [UInt8]) -> String {
         var out = "\""
         var index = 0
         while index < bytes.count {
@@ -37,7 +37,7 @@ enum GoFormat {
     }
 
     /// An approximation of unicode.IsPrint: graphic characters and the ASCII space.
-    static func isPrint(_ scalar: Unicode.Scalar) -> Bool {
+    public static func isPrint(_ scalar: Unicode.Scalar) -> Bool {
         let value = scalar.value
         if value < 0x20 || value == 0x7F || (0x80...0x9F).contains(value) || value == 0xAD { return false }
         switch scalar.properties.generalCategory {
@@ -48,7 +48,7 @@ enum GoFormat {
     }
 
     /// Decodes one UTF-8 scalar as Go does (rejecting overlong forms and surrogates).
-    static func decodeUTF8(_ bytes: [UInt8], at index: Int) -> (Unicode.Scalar, Int)? {
+    public static func decodeUTF8(_ bytes: [UInt8], at index: Int) -> (Unicode.Scalar, Int)? {
         let first = bytes[index]
         if first < 0x80 { return (Unicode.Scalar(first), 1) }
         let length: Int
@@ -71,9 +71,9 @@ enum GoFormat {
     }
 
     /// encoding/json's string encoding (with its HTML-safe escapes and U+FFFD for bad UTF-8).
-    static func jsonString(_ text: String) -> String { jsonString(bytes: Array(text.utf8)) }
+    public static func jsonString(_ text: String) -> String { jsonString(bytes: Array(text.utf8)) }
 
-    static func jsonString(bytes: [UInt8]) -> String {
+    public static func jsonString(bytes: [UInt8]) -> String {
         var out = "\""
         var index = 0
         while index < bytes.count {
@@ -98,12 +98,12 @@ enum GoFormat {
     }
 
     /// encoding/json's []byte: standard base64.
-    static func jsonBytes(_ bytes: [UInt8]) -> String {
+    public static func jsonBytes(_ bytes: [UInt8]) -> String {
         "\"" + Data(bytes).base64EncodedString() + "\""
     }
 
     /// go-humanize's Bytes (SI units).
-    static func humanBytes(_ size: UInt64) -> String {
+    public static func humanBytes(_ size: UInt64) -> String {
         if size < 10 { return "\(size) B" }
         let units = ["B", "kB", "MB", "GB", "TB", "PB", "EB"]
         let exponent = Int(floor(log(Double(size)) / log(1000.0)))
@@ -112,10 +112,10 @@ enum GoFormat {
     }
 
     /// fmt's %v of a []string: "[a b c]".
-    static func list(_ items: [String]) -> String { "[" + items.joined(separator: " ") + "]" }
+    public static func list(_ items: [String]) -> String { "[" + items.joined(separator: " ") + "]" }
 
     /// time.Duration.String for a measured duration in nanoseconds ("1.359577ms").
-    static func duration(nanoseconds: UInt64) -> String {
+    public static func duration(nanoseconds: UInt64) -> String {
         if nanoseconds == 0 { return "0s" }
         if nanoseconds < 1000 { return "\(nanoseconds)ns" }
         if nanoseconds < 1_000_000 { return trimmed(Double(nanoseconds) / 1000, decimals: 3) + "µs" }
@@ -145,7 +145,7 @@ enum GoFormat {
 
     /// `%016x` of a signed ID as Go prints it (two's complement is not used: negative IDs keep
     /// their sign, as fmt does).
-    static func hex16(_ value: Int64) -> String {
+    public static func hex16(_ value: Int64) -> String {
         if value < 0 { return "-" + pad(String(value.magnitude, radix: 16), 15) }
         return pad(String(value, radix: 16), 16)
     }
@@ -155,19 +155,19 @@ enum GoFormat {
     }
 
     /// `%x` of a uint64.
-    static func hex(_ value: UInt64) -> String { String(value, radix: 16) }
+    public static func hex(_ value: UInt64) -> String { String(value, radix: 16) }
 
     /// `%16x`: space-padded hex.
-    static func hexSpacePadded(_ value: UInt64) -> String {
+    public static func hexSpacePadded(_ value: UInt64) -> String {
         let text = String(value, radix: 16)
         return text.count >= 16 ? text : String(repeating: " ", count: 16 - text.count) + text
     }
 }
 
 /// Go's parsing rules for flag values.
-enum GoParse {
+public enum GoParse {
     /// strconv.ParseBool.
-    static func bool(_ text: String) -> Bool? {
+    public static func bool(_ text: String) -> Bool? {
         switch text {
         case "1", "t", "T", "TRUE", "true", "True": true
         case "0", "f", "F", "FALSE", "false", "False": false
@@ -176,7 +176,7 @@ enum GoParse {
     }
 
     /// strconv.ParseInt's error text, or nil when `text` parses.
-    static func int64Error(_ text: String, base: Int) -> String? {
+    public static func int64Error(_ text: String, base: Int) -> String? {
         let function = "strconv.ParseInt: parsing \(GoFormat.quote(text)): "
         var digits = Substring(text)
         if digits.hasPrefix("+") || digits.hasPrefix("-") { digits = digits.dropFirst() }
@@ -186,12 +186,12 @@ enum GoParse {
         return Int64(text, radix: base) == nil ? function + "value out of range" : nil
     }
 
-    static func int64(_ text: String, base: Int) -> Int64? {
+    public static func int64(_ text: String, base: Int) -> Int64? {
         int64Error(text, base: base) == nil ? Int64(text, radix: base) : nil
     }
 
     /// time.ParseDuration, in milliseconds (rounded down); nil when invalid.
-    static func durationMilliseconds(_ text: String) -> UInt64? {
+    public static func durationMilliseconds(_ text: String) -> UInt64? {
         var rest = Substring(text)
         if rest.hasPrefix("+") { rest = rest.dropFirst() }
         if rest == "0" { return 0 }

@@ -2,40 +2,40 @@ import EtcdAPI
 
 /// Builds a JSON object the way encoding/json marshals etcd's gogo structs: fields in
 /// declaration order, `omitempty` fields left out when zero.
-struct JSONObject {
+public struct JSONObject {
     private var members: [String] = []
 
-    mutating func raw(_ key: String, _ value: String) { members.append(GoFormat.jsonString(key) + ":" + value) }
-    mutating func int(_ key: String, _ value: Int64, omitEmpty: Bool = true) {
+    public mutating func raw(_ key: String, _ value: String) { members.append(GoFormat.jsonString(key) + ":" + value) }
+    public mutating func int(_ key: String, _ value: Int64, omitEmpty: Bool = true) {
         if !omitEmpty || value != 0 { raw(key, "\(value)") }
     }
-    mutating func uint(_ key: String, _ value: UInt64, omitEmpty: Bool = true) {
+    public mutating func uint(_ key: String, _ value: UInt64, omitEmpty: Bool = true) {
         if !omitEmpty || value != 0 { raw(key, "\(value)") }
     }
-    mutating func bool(_ key: String, _ value: Bool, omitEmpty: Bool = true) {
+    public mutating func bool(_ key: String, _ value: Bool, omitEmpty: Bool = true) {
         if !omitEmpty || value { raw(key, value ? "true" : "false") }
     }
-    mutating func string(_ key: String, _ value: String, omitEmpty: Bool = true) {
+    public mutating func string(_ key: String, _ value: String, omitEmpty: Bool = true) {
         if !omitEmpty || !value.isEmpty { raw(key, GoFormat.jsonString(value)) }
     }
-    mutating func bytes(_ key: String, _ value: [UInt8]) {
+    public mutating func bytes(_ key: String, _ value: [UInt8]) {
         if !value.isEmpty { raw(key, GoFormat.jsonBytes(value)) }
     }
-    mutating func array(_ key: String, _ values: [String], omitEmpty: Bool = true, nullWhenEmpty: Bool = false) {
+    public mutating func array(_ key: String, _ values: [String], omitEmpty: Bool = true, nullWhenEmpty: Bool = false) {
         if values.isEmpty && omitEmpty { return }
         raw(key, values.isEmpty && nullWhenEmpty ? "null" : "[" + values.joined(separator: ",") + "]")
     }
-    mutating func object(_ key: String, _ value: JSONObject?) {
+    public mutating func object(_ key: String, _ value: JSONObject?) {
         if let value { raw(key, value.text) }
     }
     /// Fields of an embedded struct (Go promotes them into the outer object).
-    mutating func embed(_ other: JSONObject) { members += other.members }
+    public mutating func embed(_ other: JSONObject) { members += other.members }
 
-    var text: String { "{" + members.joined(separator: ",") + "}" }
+    public var text: String { "{" + members.joined(separator: ",") + "}" }
 }
 
-enum EtcdJSON {
-    static func header(_ header: Etcdserverpb_ResponseHeader) -> JSONObject {
+public enum EtcdJSON {
+    public static func header(_ header: Etcdserverpb_ResponseHeader) -> JSONObject {
         var object = JSONObject()
         object.uint("cluster_id", header.clusterID)
         object.uint("member_id", header.memberID)
@@ -44,7 +44,7 @@ enum EtcdJSON {
         return object
     }
 
-    static func kv(_ kv: Mvccpb_KeyValue) -> JSONObject {
+    public static func kv(_ kv: Mvccpb_KeyValue) -> JSONObject {
         var object = JSONObject()
         object.bytes("key", Array(kv.key))
         object.int("create_revision", kv.createRevision)
@@ -55,7 +55,7 @@ enum EtcdJSON {
         return object
     }
 
-    static func range(_ response: Etcdserverpb_RangeResponse) -> JSONObject {
+    public static func range(_ response: Etcdserverpb_RangeResponse) -> JSONObject {
         var object = JSONObject()
         object.object("header", response.hasHeader ? header(response.header) : nil)
         object.array("kvs", response.kvs.map { kv($0).text })
@@ -64,14 +64,14 @@ enum EtcdJSON {
         return object
     }
 
-    static func put(_ response: Etcdserverpb_PutResponse) -> JSONObject {
+    public static func put(_ response: Etcdserverpb_PutResponse) -> JSONObject {
         var object = JSONObject()
         object.object("header", response.hasHeader ? header(response.header) : nil)
         object.object("prev_kv", response.hasPrevKv ? kv(response.prevKv) : nil)
         return object
     }
 
-    static func delete(_ response: Etcdserverpb_DeleteRangeResponse) -> JSONObject {
+    public static func delete(_ response: Etcdserverpb_DeleteRangeResponse) -> JSONObject {
         var object = JSONObject()
         object.object("header", response.hasHeader ? header(response.header) : nil)
         object.int("deleted", response.deleted)
@@ -79,7 +79,7 @@ enum EtcdJSON {
         return object
     }
 
-    static func txn(_ response: Etcdserverpb_TxnResponse) -> JSONObject {
+    public static func txn(_ response: Etcdserverpb_TxnResponse) -> JSONObject {
         var object = JSONObject()
         object.object("header", response.hasHeader ? header(response.header) : nil)
         object.bool("succeeded", response.succeeded)
@@ -99,7 +99,7 @@ enum EtcdJSON {
         return object
     }
 
-    static func event(_ event: Mvccpb_Event) -> JSONObject {
+    public static func event(_ event: Mvccpb_Event) -> JSONObject {
         var object = JSONObject()
         object.int("type", Int64(event.type.rawValue))
         object.object("kv", event.hasKv ? kv(event.kv) : nil)
@@ -107,7 +107,7 @@ enum EtcdJSON {
         return object
     }
 
-    static func member(_ member: Etcdserverpb_Member) -> JSONObject {
+    public static func member(_ member: Etcdserverpb_Member) -> JSONObject {
         var object = JSONObject()
         object.uint("ID", member.id)
         object.string("name", member.name)
@@ -117,7 +117,7 @@ enum EtcdJSON {
         return object
     }
 
-    static func status(_ response: Etcdserverpb_StatusResponse) -> JSONObject {
+    public static func status(_ response: Etcdserverpb_StatusResponse) -> JSONObject {
         var object = JSONObject()
         object.object("header", response.hasHeader ? header(response.header) : nil)
         object.string("version", response.version)
@@ -132,7 +132,7 @@ enum EtcdJSON {
         return object
     }
 
-    static func hashKV(_ response: Etcdserverpb_HashKVResponse) -> JSONObject {
+    public static func hashKV(_ response: Etcdserverpb_HashKVResponse) -> JSONObject {
         var object = JSONObject()
         object.object("header", response.hasHeader ? header(response.header) : nil)
         object.uint("hash", UInt64(response.hash))
@@ -141,22 +141,26 @@ enum EtcdJSON {
     }
 
     /// clientv3's lease responses embed `*pb.ResponseHeader`: its fields sit at the top level.
-    static func embeddedHeader(_ has: Bool, _ header: Etcdserverpb_ResponseHeader) -> JSONObject {
+    public static func embeddedHeader(_ has: Bool, _ header: Etcdserverpb_ResponseHeader) -> JSONObject {
         has ? self.header(header) : JSONObject()
     }
 }
 
 /// `-w json`: printer_json.go (encoding/json of the responses).
-struct JSONPrinter: Printer {
-    func emit(_ object: JSONObject) { Output.out(object.text + "\n") }
+public struct JSONPrinter: Printer {
+    public let sink: OutputSink
 
-    func del(_ response: Etcdserverpb_DeleteRangeResponse) { emit(EtcdJSON.delete(response)) }
-    func get(_ response: Etcdserverpb_RangeResponse) { emit(EtcdJSON.range(response)) }
-    func put(_ response: Etcdserverpb_PutResponse) { emit(EtcdJSON.put(response)) }
-    func txn(_ response: Etcdserverpb_TxnResponse) { emit(EtcdJSON.txn(response)) }
+    public init(sink: OutputSink) { self.sink = sink }
+
+    public func emit(_ object: JSONObject) { sink.out(object.text + "\n") }
+
+    public func del(_ response: Etcdserverpb_DeleteRangeResponse) { emit(EtcdJSON.delete(response)) }
+    public func get(_ response: Etcdserverpb_RangeResponse) { emit(EtcdJSON.range(response)) }
+    public func put(_ response: Etcdserverpb_PutResponse) { emit(EtcdJSON.put(response)) }
+    public func txn(_ response: Etcdserverpb_TxnResponse) { emit(EtcdJSON.txn(response)) }
 
     /// clientv3.WatchResponse has no json tags: Go field names, nothing omitted.
-    func watch(_ response: Etcdserverpb_WatchResponse) {
+    public func watch(_ response: Etcdserverpb_WatchResponse) {
         var object = JSONObject()
         object.raw("Header", EtcdJSON.header(response.header).text)
         // clientv3 always builds a (possibly empty) slice of events.
@@ -167,7 +171,7 @@ struct JSONPrinter: Printer {
         emit(object)
     }
 
-    func grant(_ response: Etcdserverpb_LeaseGrantResponse) {
+    public func grant(_ response: Etcdserverpb_LeaseGrantResponse) {
         var object = EtcdJSON.embeddedHeader(response.hasHeader, response.header)
         object.int("ID", response.id, omitEmpty: false)
         object.int("TTL", response.ttl, omitEmpty: false)
@@ -175,20 +179,20 @@ struct JSONPrinter: Printer {
         emit(object)
     }
 
-    func revoke(_ id: Int64, _ response: Etcdserverpb_LeaseRevokeResponse) {
+    public func revoke(_ id: Int64, _ response: Etcdserverpb_LeaseRevokeResponse) {
         var object = JSONObject()
         object.object("header", response.hasHeader ? EtcdJSON.header(response.header) : nil)
         emit(object)
     }
 
-    func keepAlive(_ response: Etcdserverpb_LeaseKeepAliveResponse) {
+    public func keepAlive(_ response: Etcdserverpb_LeaseKeepAliveResponse) {
         var object = EtcdJSON.embeddedHeader(response.hasHeader, response.header)
         object.int("ID", response.id, omitEmpty: false)
         object.int("TTL", response.ttl, omitEmpty: false)
         emit(object)
     }
 
-    func timeToLive(_ response: Etcdserverpb_LeaseTimeToLiveResponse, keys: Bool) {
+    public func timeToLive(_ response: Etcdserverpb_LeaseTimeToLiveResponse, keys: Bool) {
         var object = EtcdJSON.embeddedHeader(response.hasHeader, response.header)
         object.int("id", response.id, omitEmpty: false)
         object.int("ttl", response.ttl, omitEmpty: false)
@@ -197,20 +201,20 @@ struct JSONPrinter: Printer {
         emit(object)
     }
 
-    func leases(_ response: Etcdserverpb_LeaseLeasesResponse) {
+    public func leases(_ response: Etcdserverpb_LeaseLeasesResponse) {
         var object = EtcdJSON.embeddedHeader(response.hasHeader, response.header)
         object.array("leases", response.leases.map { "{\"id\":\($0.id)}" }, omitEmpty: false)
         emit(object)
     }
 
-    func memberList(_ response: Etcdserverpb_MemberListResponse) {
+    public func memberList(_ response: Etcdserverpb_MemberListResponse) {
         var object = JSONObject()
         object.object("header", response.hasHeader ? EtcdJSON.header(response.header) : nil)
         object.array("members", response.members.map { EtcdJSON.member($0).text })
         emit(object)
     }
 
-    func endpointHealth(_ list: [EndpointHealth]) {
+    public func endpointHealth(_ list: [EndpointHealth]) {
         let items = list.map { health -> String in
             var object = JSONObject()
             object.string("endpoint", health.endpoint, omitEmpty: false)
@@ -219,30 +223,30 @@ struct JSONPrinter: Printer {
             object.string("error", health.error)
             return object.text
         }
-        Output.out("[" + items.joined(separator: ",") + "]\n")
+        sink.out("[" + items.joined(separator: ",") + "]\n")
     }
 
-    func endpointStatus(_ list: [EndpointStatus]) {
+    public func endpointStatus(_ list: [EndpointStatus]) {
         let items = list.map { status -> String in
             var object = JSONObject()
             object.string("Endpoint", status.endpoint, omitEmpty: false)
             object.raw("Status", EtcdJSON.status(status.response).text)
             return object.text
         }
-        Output.out("[" + items.joined(separator: ",") + "]\n")
+        sink.out("[" + items.joined(separator: ",") + "]\n")
     }
 
-    func endpointHashKV(_ list: [EndpointHashKV]) {
+    public func endpointHashKV(_ list: [EndpointHashKV]) {
         let items = list.map { hash -> String in
             var object = JSONObject()
             object.string("Endpoint", hash.endpoint, omitEmpty: false)
             object.raw("HashKV", EtcdJSON.hashKV(hash.response).text)
             return object.text
         }
-        Output.out("[" + items.joined(separator: ",") + "]\n")
+        sink.out("[" + items.joined(separator: ",") + "]\n")
     }
 
-    func alarm(_ response: Etcdserverpb_AlarmResponse) {
+    public func alarm(_ response: Etcdserverpb_AlarmResponse) {
         var object = JSONObject()
         object.object("header", response.hasHeader ? EtcdJSON.header(response.header) : nil)
         object.array("alarms", response.alarms.map { member in

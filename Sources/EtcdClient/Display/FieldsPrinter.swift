@@ -1,11 +1,15 @@
 import EtcdAPI
 
 /// `-w fields`: printer_fields.go ("Name" : value lines).
-struct FieldsPrinter: Printer {
-    func line(_ name: String, _ value: Any) { Output.out("\"\(name)\" : \(value)\n") }
-    func quoted(_ name: String, _ bytes: [UInt8]) { Output.out("\"\(name)\" : \(GoFormat.quote(bytes: bytes))\n") }
+public struct FieldsPrinter: Printer {
+    public let sink: OutputSink
 
-    func kv(_ prefix: String, _ kv: Mvccpb_KeyValue) {
+    public init(sink: OutputSink) { self.sink = sink }
+
+    public func line(_ name: String, _ value: Any) { sink.out("\"\(name)\" : \(value)\n") }
+    public func quoted(_ name: String, _ bytes: [UInt8]) { sink.out("\"\(name)\" : \(GoFormat.quote(bytes: bytes))\n") }
+
+    public func kv(_ prefix: String, _ kv: Mvccpb_KeyValue) {
         quoted("\(prefix)Key", Array(kv.key))
         line("\(prefix)CreateRevision", kv.createRevision)
         line("\(prefix)ModRevision", kv.modRevision)
@@ -14,32 +18,32 @@ struct FieldsPrinter: Printer {
         line("\(prefix)Lease", kv.lease)
     }
 
-    func header(_ header: Etcdserverpb_ResponseHeader) {
+    public func header(_ header: Etcdserverpb_ResponseHeader) {
         line("ClusterID", header.clusterID)
         line("MemberID", header.memberID)
         line("Revision", header.revision)
         line("RaftTerm", header.raftTerm)
     }
 
-    func del(_ response: Etcdserverpb_DeleteRangeResponse) {
+    public func del(_ response: Etcdserverpb_DeleteRangeResponse) {
         header(response.header)
         line("Deleted", response.deleted)
         for item in response.prevKvs { kv("Prev", item) }
     }
 
-    func get(_ response: Etcdserverpb_RangeResponse) {
+    public func get(_ response: Etcdserverpb_RangeResponse) {
         header(response.header)
         for item in response.kvs { kv("", item) }
         line("More", response.more)
         line("Count", response.count)
     }
 
-    func put(_ response: Etcdserverpb_PutResponse) {
+    public func put(_ response: Etcdserverpb_PutResponse) {
         header(response.header)
         if response.hasPrevKv { kv("Prev", response.prevKv) }
     }
 
-    func txn(_ response: Etcdserverpb_TxnResponse) {
+    public func txn(_ response: Etcdserverpb_TxnResponse) {
         header(response.header)
         line("Succeeded", response.succeeded)
         for op in response.responses {
@@ -52,7 +56,7 @@ struct FieldsPrinter: Printer {
         }
     }
 
-    func watch(_ response: Etcdserverpb_WatchResponse) {
+    public func watch(_ response: Etcdserverpb_WatchResponse) {
         header(response.header)
         for event in response.events {
             line("Type", event.type == .delete ? "DELETE" : "PUT")
@@ -61,21 +65,21 @@ struct FieldsPrinter: Printer {
         }
     }
 
-    func grant(_ response: Etcdserverpb_LeaseGrantResponse) {
+    public func grant(_ response: Etcdserverpb_LeaseGrantResponse) {
         header(response.header)
         line("ID", response.id)
         line("TTL", response.ttl)
     }
 
-    func revoke(_ id: Int64, _ response: Etcdserverpb_LeaseRevokeResponse) { header(response.header) }
+    public func revoke(_ id: Int64, _ response: Etcdserverpb_LeaseRevokeResponse) { header(response.header) }
 
-    func keepAlive(_ response: Etcdserverpb_LeaseKeepAliveResponse) {
+    public func keepAlive(_ response: Etcdserverpb_LeaseKeepAliveResponse) {
         header(response.header)
         line("ID", response.id)
         line("TTL", response.ttl)
     }
 
-    func timeToLive(_ response: Etcdserverpb_LeaseTimeToLiveResponse, keys: Bool) {
+    public func timeToLive(_ response: Etcdserverpb_LeaseTimeToLiveResponse, keys: Bool) {
         header(response.header)
         line("ID", response.id)
         line("TTL", response.ttl)
@@ -83,12 +87,12 @@ struct FieldsPrinter: Printer {
         for key in response.keys { quoted("Key", Array(key)) }
     }
 
-    func leases(_ response: Etcdserverpb_LeaseLeasesResponse) {
+    public func leases(_ response: Etcdserverpb_LeaseLeasesResponse) {
         header(response.header)
         for lease in response.leases { line("ID", lease.id) }
     }
 
-    func memberList(_ response: Etcdserverpb_MemberListResponse) {
+    public func memberList(_ response: Etcdserverpb_MemberListResponse) {
         header(response.header)
         for member in response.members {
             line("ID", member.id)
@@ -96,21 +100,21 @@ struct FieldsPrinter: Printer {
             for url in member.peerUrls { quoted("PeerURL", Array(url.utf8)) }
             for url in member.clientUrls { quoted("ClientURL", Array(url.utf8)) }
             line("IsLearner", member.isLearner)
-            Output.out("\n")
+            sink.out("\n")
         }
     }
 
-    func endpointHealth(_ list: [EndpointHealth]) {
+    public func endpointHealth(_ list: [EndpointHealth]) {
         for health in list {
             quoted("Endpoint", Array(health.endpoint.utf8))
             line("Health", health.health)
             line("Took", health.took)
             line("Error", health.error)
-            Output.out("\n")
+            sink.out("\n")
         }
     }
 
-    func endpointStatus(_ list: [EndpointStatus]) {
+    public func endpointStatus(_ list: [EndpointStatus]) {
         for status in list {
             let response = status.response
             header(response.header)
@@ -123,25 +127,25 @@ struct FieldsPrinter: Printer {
             line("RaftAppliedIndex", response.raftAppliedIndex)
             line("Errors", GoFormat.list(response.errors))
             quoted("Endpoint", Array(status.endpoint.utf8))
-            Output.out("\n")
+            sink.out("\n")
         }
     }
 
-    func endpointHashKV(_ list: [EndpointHashKV]) {
+    public func endpointHashKV(_ list: [EndpointHashKV]) {
         for hash in list {
             header(hash.response.header)
             quoted("Endpoint", Array(hash.endpoint.utf8))
             line("Hash", hash.response.hash)
-            Output.out("\n")
+            sink.out("\n")
         }
     }
 
-    func alarm(_ response: Etcdserverpb_AlarmResponse) {
+    public func alarm(_ response: Etcdserverpb_AlarmResponse) {
         header(response.header)
         for member in response.alarms {
             line("MemberID", member.memberID)
             line("AlarmType", SimplePrinter.alarmName(member.alarm))
-            Output.out("\n")
+            sink.out("\n")
         }
     }
 }
