@@ -127,11 +127,6 @@ public final class KVStore {
     /// Whether applied entries are waiting for `commitBatch`.
     public var hasUncommittedWrites: Bool { backend.hasPendingWrites }
 
-    /// fsyncs the LMDB file (only needed with `durableCommits: false`).
-    public func syncBackend() throws {
-        try backend.sync()
-    }
-
     /// Records that `index` was applied without a store change (empty entries, conf changes).
     public func markApplied(index: UInt64) {
         guard index > appliedIndex else { return }

@@ -20,7 +20,7 @@ struct SessionRunner {
         var background: [(String, ChildProcess)] = []
         for step in steps {
             let t0 = Date()
-            defer { if Date().timeIntervalSince(t0) > 0.4 { print("SLOW", Date().timeIntervalSince(t0), etcdctl, step.label) } }
+            defer { if Date().timeIntervalSince(t0) > 0.12 { print("SLOW", Date().timeIntervalSince(t0), etcdctl, step.label) } }
             switch step {
             case .run(let words, let input):
                 let command = words.replacingOccurrences(of: "$LEASE", with: lease)

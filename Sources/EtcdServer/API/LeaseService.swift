@@ -26,15 +26,10 @@ struct LeaseService {
             whenLeader(call) { () throws(EtcdError) in
                 var response = Etcdserverpb_LeaseLeasesResponse()
                 response.header = member.header()
-                // etcd lists leases soonest expiry first.
-                let now = member.loop.nowMilliseconds
-                let lessor = member.store.lessor
-                let remaining = lessor.leases().map { id in
-                    (id: id, ttl: (try? lessor.timeToLive(id, keys: false, nowMilliseconds: now).remainingTTL) ?? 0)
-                }
-                response.leases = remaining.sorted { ($0.ttl, $0.id) < ($1.ttl, $1.id) }.map { lease in
+                // The lessor lists leases soonest expiry first, as etcd does.
+                response.leases = member.store.lessor.leases().map { id in
                     var status = Etcdserverpb_LeaseStatus()
-                    status.id = lease.id.rawValue
+                    status.id = id.rawValue
                     return status
                 }
                 return response

@@ -33,28 +33,6 @@ extension KVStore {
     /// Whether a txn writes nothing in any branch at any depth.
     public static func isReadOnlyTxn(_ t: Etcdserverpb_TxnRequest) -> Bool { isReadOnly(t) }
 
-    /// fsyncs the LMDB file (same as `syncBackend()`).
+    /// fsyncs the LMDB file: everything committed so far survives a power loss.
     public func sync() throws { try backend.sync() }
-}
-
-extension Lessor {
-    /// Keep-alive by raw lease ID.
-    public func renew(_ id: Int64, nowMilliseconds: UInt64) throws(EtcdError) -> Int64 {
-        try renew(LeaseID(id), nowMilliseconds: nowMilliseconds)
-    }
-
-    /// TimeToLive by raw lease ID; nil when the lease does not exist (etcd answers TTL -1).
-    public func timeToLive(_ id: Int64, nowMilliseconds: UInt64, withKeys: Bool)
-        -> (grantedTTL: Int64, remainingTTL: Int64, keys: [Data])?
-    {
-        try? timeToLive(LeaseID(id), keys: withKeys, nowMilliseconds: nowMilliseconds)
-    }
-
-    /// `expired(...)` as raw lease IDs.
-    public func expiredIDs(nowMilliseconds: UInt64, limit: Int = 1000) -> [Int64] {
-        expired(nowMilliseconds: nowMilliseconds, limit: limit).map(\.rawValue)
-    }
-
-    /// `leases()` as raw lease IDs (soonest expiry first).
-    public func leaseIDs() -> [Int64] { leases().map(\.rawValue) }
 }
