@@ -4,6 +4,7 @@ import Foundation
 /// the member until a signal stops it.
 public enum EtcdMain {
     public static func run(arguments: [String], environment: [String: String]) -> Int32 {
+        unblockStopSignals()
         switch EtcdConfig.parse(arguments: arguments, environment: environment) {
         case .printVersion:
             FileHandle.standardOutput.write(Data(EtcdConfig.versionText(serverVersion: EtcdVersion.server).utf8))
@@ -33,5 +34,15 @@ public enum EtcdMain {
                 return 1
             }
         }
+    }
+
+    /// A parent may have started us with SIGTERM/SIGINT blocked (children inherit the mask);
+    /// the member must still stop on them, as Go programs do.
+    private static func unblockStopSignals() {
+        var set = sigset_t()
+        sigemptyset(&set)
+        sigaddset(&set, SIGTERM)
+        sigaddset(&set, SIGINT)
+        pthread_sigmask(SIG_UNBLOCK, &set, nil)
     }
 }

@@ -52,6 +52,11 @@ extension EtcdIntegration {
                     and restart of \(binary), first: \(lost.prefix(5))
                     \(member.stderrTail())
                     """)
+                // One writer, one put at a time: what survived is keys 1...M with M at most one
+                // beyond the acknowledged ones (the put in flight at the kill may have committed).
+                let expectedPrefix = (1...max(1, present.count)).map { String(format: "%@%06d", prefix, $0) }
+                #expect(present.isEmpty || (present.count <= acked.count + 1 && Set(expectedPrefix) == present),
+                        "cycle \(cycle): surviving keys are not 1...\(present.count) (acked \(acked.count)): \(present.sorted().suffix(5))")
                 if !lost.isEmpty { return }
             }
             let present = try keys(withPrefix: "crash/", on: member)

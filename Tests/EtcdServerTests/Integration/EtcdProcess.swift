@@ -6,13 +6,15 @@ import Glibc
 extension EtcdIntegration {
     /// One etcd member (Keel's or the reference) on free loopback ports with its own data dir.
     /// Start it, talk to `endpoint`, stop it with SIGTERM (`stop`) or SIGKILL (`crash`), and
-    /// `restart` it on the same data dir and ports.
+    /// `launch` it again on the same data dir and ports.
     final class EtcdProcess {
         let binary: String
         let name: String
         let dataDir: String
         let clientPort: UInt16
         let peerPort: UInt16
+        /// Flags beyond the member's identity, URLs and data dir (e.g. --quota-backend-bytes).
+        let extraArguments: [String]
         private(set) var child: ChildProcess?
         /// Every stderr file this member wrote, one per start, oldest first.
         private(set) var stderrPaths: [String] = []
@@ -27,9 +29,6 @@ extension EtcdIntegration {
             try member.launch()
             return member
         }
-
-        /// Flags beyond the member's identity, URLs and data dir (e.g. --quota-backend-bytes).
-        let extraArguments: [String]
 
         private init(binary: String, name: String, extraArguments: [String]) {
             self.extraArguments = extraArguments
