@@ -2,6 +2,7 @@ import Dispatch
 import EtcdAPI
 import EventLoop
 import Foundation
+import Glibc
 import GRPC
 import Synchronization
 
@@ -19,6 +20,8 @@ public final class EtcdClient: Sendable {
     private let connection: LoopConfined<EtcdConnection>
     private let stopped = DispatchSemaphore(value: 0)
     private let closed = Mutex(false)
+    /// The loop thread's id, so that `close()` from a loop callback does not wait for itself.
+    private let loopThread = ThreadRecord()
     public let config: EtcdClientConfig
 
     public init(config: EtcdClientConfig) throws(EtcdError) {
@@ -30,7 +33,9 @@ public final class EtcdClient: Sendable {
         connection = LoopConfined(value: EtcdConnection(loop: loop, config: config))
         let loop = self.loop
         let stopped = self.stopped
+        let loopThread = self.loopThread
         let thread = Thread {
+            loopThread.recordCurrent()
             loop.run()
             stopped.signal()
         }
@@ -82,6 +87,15 @@ public final class EtcdClient: Sendable {
             connection.value.close()
             loop.stop()
         }
-        stopped.wait()
+        if !loopThread.isCurrent { stopped.wait() }
     }
+}
+
+/// Which thread runs the loop.
+final class ThreadRecord: Sendable {
+    private let thread = Mutex<pthread_t?>(nil)
+
+    func recordCurrent() { thread.withLock { $0 = pthread_self() } }
+
+    var isCurrent: Bool { thread.withLock { $0.map { pthread_equal($0, pthread_self()) != 0 } ?? false } }
 }

@@ -25,6 +25,10 @@ public enum EtcdRPCs {
     public static let leaseTimeToLive = EtcdRPC<Etcdserverpb_LeaseTimeToLiveRequest, Etcdserverpb_LeaseTimeToLiveResponse>("/etcdserverpb.Lease/LeaseTimeToLive", safe: true)
     public static let leaseLeases = EtcdRPC<Etcdserverpb_LeaseLeasesRequest, Etcdserverpb_LeaseLeasesResponse>("/etcdserverpb.Lease/LeaseLeases", safe: true)
 
+    public static let memberAdd = EtcdRPC<Etcdserverpb_MemberAddRequest, Etcdserverpb_MemberAddResponse>("/etcdserverpb.Cluster/MemberAdd", safe: false)
+    public static let memberRemove = EtcdRPC<Etcdserverpb_MemberRemoveRequest, Etcdserverpb_MemberRemoveResponse>("/etcdserverpb.Cluster/MemberRemove", safe: false)
+    public static let memberUpdate = EtcdRPC<Etcdserverpb_MemberUpdateRequest, Etcdserverpb_MemberUpdateResponse>("/etcdserverpb.Cluster/MemberUpdate", safe: false)
+    public static let memberPromote = EtcdRPC<Etcdserverpb_MemberPromoteRequest, Etcdserverpb_MemberPromoteResponse>("/etcdserverpb.Cluster/MemberPromote", safe: false)
     public static let memberList = EtcdRPC<Etcdserverpb_MemberListRequest, Etcdserverpb_MemberListResponse>("/etcdserverpb.Cluster/MemberList", safe: true)
 
     public static let status = EtcdRPC<Etcdserverpb_StatusRequest, Etcdserverpb_StatusResponse>("/etcdserverpb.Maintenance/Status", safe: true)

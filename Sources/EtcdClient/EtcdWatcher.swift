@@ -11,6 +11,8 @@ public final class EtcdWatcher {
     private var stream: ClientStream<Etcdserverpb_WatchRequest, Etcdserverpb_WatchResponse>?
     private var streamClient: GRPCClient?
     private var createdOnce = false
+    /// A progress request made before the stream was open, sent right after the create.
+    private var progressPending = false
     private var ended = false
 
     /// Every response of this watch: the creation (once), events, progress notifications, and a
@@ -59,6 +61,10 @@ public final class EtcdWatcher {
         var message = Etcdserverpb_WatchRequest()
         message.createRequest = create
         stream.send(message)
+        if progressPending {
+            progressPending = false
+            requestProgress()
+        }
     }
 
     private func receive(_ response: Etcdserverpb_WatchResponse) {
@@ -94,9 +100,13 @@ public final class EtcdWatcher {
 
     /// Asks the server for a progress notification (etcd 3.4 answers on this stream).
     public func requestProgress() {
+        guard let stream else {
+            progressPending = !ended
+            return
+        }
         var message = Etcdserverpb_WatchRequest()
         message.progressRequest = Etcdserverpb_WatchProgressRequest()
-        stream?.send(message)
+        stream.send(message)
     }
 
     /// Stops watching; `onEnd(nil)` follows.

@@ -58,8 +58,15 @@ final class H2Session {
         H2Session.install(callbacks)
         let userData = Unmanaged.passUnretained(self).toOpaque()
         var created: OpaquePointer?
-        let status = isServer ? nghttp2_session_server_new(&created, callbacks, userData)
-                              : nghttp2_session_client_new(&created, callbacks, userData)
+        // grpc-go clients (etcdctl with --cluster) send `:authority` as a full URL, which
+        // nghttp2's HTTP messaging checks reject; gRPC needs none of those checks, grpc-go's
+        // own server makes none, so they are off.
+        var option: OpaquePointer?
+        H2Error.mustSucceed(nghttp2_option_new(&option), "nghttp2_option_new")
+        defer { nghttp2_option_del(option) }
+        nghttp2_option_set_no_http_messaging(option, 1)
+        let status = isServer ? nghttp2_session_server_new2(&created, callbacks, userData, option)
+                              : nghttp2_session_client_new2(&created, callbacks, userData, option)
         try H2Error.check(status, "nghttp2_session_new")
         session = created
         // The server's SETTINGS go out right away: grpc-go waits for them.

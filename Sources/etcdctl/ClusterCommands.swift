@@ -2,6 +2,7 @@ import Glibc
 import EtcdAPI
 import EtcdClient
 import Foundation
+import Synchronization
 
 /// member list, endpoint health|status|hashkv, alarm list|disarm, defrag, version.
 enum ClusterCommands {
@@ -19,11 +20,11 @@ The items in the lists are ID, Status, Name, Peer Addrs, Client Addrs, Is Learne
             }
         }
         member.add(
-            Unsupported.command("add <memberName> [options]", "Adds a member into the cluster"),
-            Unsupported.command("remove <memberID>", "Removes a member from the cluster"),
-            Unsupported.command("update <memberID> [options]", "Updates a member in the cluster"),
+            MemberCommands.add(),
+            MemberCommands.remove(),
+            MemberCommands.update(),
             list,
-            Unsupported.command("promote <memberID>", "Promotes a non-voting member in the cluster"))
+            MemberCommands.promote())
         return member
     }
 
@@ -61,26 +62,44 @@ The items in the lists are endpoint, ID, version, db size, is leader, is learner
     static func health(_ invocation: Invocation) {
         let setup = ClientSetup(invocation: invocation)
         ClientSetup.applyEnvironment(invocation.command.inheritedFlags)
+        setup.checkSecurityFlags()
         let printer = setup.display()
-        let list = endpoints(invocation, setup).map { endpoint -> EndpointHealth in
-            let client = ClientSetup.connect(setup.clientConfig(endpoints: [endpoint]))
-            defer { client.close() }
-            let start = DispatchTime.now().uptimeNanoseconds
-            var request = Etcdserverpb_RangeRequest()
-            request.key = Data("health".utf8)
-            var result = EndpointHealth(endpoint: endpoint, health: false, took: "", error: "")
-            do {
-                _ = try client.get(request)
-                result.health = true
-            } catch {
-                let message = ClientSetup.report(error, endpoints: [endpoint])
-                if message == "etcdserver: permission denied" { result.health = true } else { result.error = message }
+        // Every endpoint is checked at once; results are listed in the order they finish, as
+        // etcdctl collects them from a channel.
+        let results = Mutex<[EndpointHealth]>([])
+        let group = DispatchGroup()
+        for endpoint in endpoints(invocation, setup) {
+            let config = setup.clientConfig(endpoints: [endpoint])
+            group.enter()
+            DispatchQueue.global().async {
+                let health = check(endpoint, config)
+                results.withLock { $0.append(health) }
+                group.leave()
             }
-            result.took = GoFormat.duration(nanoseconds: DispatchTime.now().uptimeNanoseconds - start)
-            return result
         }
+        group.wait()
+        let list = results.withLock { $0 }
         printer.endpointHealth(list)
         if list.contains(where: { !$0.error.isEmpty }) { exitWithError(ExitCode.error, "unhealthy cluster") }
+    }
+
+    /// One endpoint's health: a linearizable read of "health" (permission denied counts as healthy).
+    static func check(_ endpoint: String, _ config: EtcdClientConfig) -> EndpointHealth {
+        let client = ClientSetup.connect(config)
+        defer { client.close() }
+        let start = DispatchTime.now().uptimeNanoseconds
+        var request = Etcdserverpb_RangeRequest()
+        request.key = Data("health".utf8)
+        var result = EndpointHealth(endpoint: endpoint, health: false, took: "", error: "")
+        do {
+            _ = try client.get(request)
+            result.health = true
+        } catch {
+            let message = ClientSetup.report(error, endpoints: [endpoint])
+            if message == "etcdserver: permission denied" { result.health = true } else { result.error = message }
+        }
+        result.took = GoFormat.duration(nanoseconds: DispatchTime.now().uptimeNanoseconds - start)
+        return result
     }
 
     /// clientv3's Maintenance calls that name an endpoint dial that endpoint alone.

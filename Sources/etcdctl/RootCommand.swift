@@ -13,8 +13,10 @@ enum RootCommand {
             SnapshotCommands.make(),
             Unsupported.command("make-mirror [options] <destination>", "Makes a mirror at the destination etcd cluster"),
             Unsupported.command("migrate", "Migrates keys in a v2 store to a mvcc store"),
-            Unsupported.command("lock <lockname> [exec-command arg1 arg2 ...]", "Acquires a named lock"),
-            Unsupported.command("elect <election-name> [proposal]", "Observes and participates in leader election"),
+            Unsupported.command("lock <lockname> [exec-command arg1 arg2 ...]", "Acquires a named lock",
+                                flags: [Flag("ttl", kind: .int64, defaultValue: "10", usage: "timeout for session")]),
+            Unsupported.command("elect <election-name> [proposal]", "Observes and participates in leader election",
+                                flags: [Flag("listen", shorthand: "l", kind: .bool, defaultValue: "false", usage: "observation mode")]),
             Unsupported.group("auth <enable or disable>", "Enable or disable authentication",
                               [("enable", "Enables authentication"), ("disable", "Disables authentication")]),
             Unsupported.group("user <subcommand>", "User related commands", [
@@ -53,7 +55,7 @@ Simply type etcdctl help [path to command] for full details.
             let (target, remaining) = Dispatcher.find(root, invocation.arguments)
             if target === root && !Dispatcher.stripFlags(remaining, root).isEmpty {
                 // cobra prints the root's usage before the root ever added its help flag.
-                Output.out("Unknown help topic \(GoFormat.list(invocation.arguments.map { "`\($0)`" }))\n")
+                Output.err("Unknown help topic \(GoFormat.list(invocation.arguments.map { "`\($0)`" }))\n")
                 root.localFlags.removeAll { $0 === root.helpFlag }
             }
             Usage.print(target)

@@ -35,7 +35,7 @@ enum SnapshotCommands {
         let partPath = path + ".part"
         let descriptor = open(partPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
         guard descriptor >= 0 else {
-            exitWithError(ExitCode.interrupted, "could not open \(partPath) (open \(partPath): \(String(cString: strerror(errno))))")
+            exitWithError(ExitCode.interrupted, "could not open \(partPath) (open \(partPath): \(goErrno(errno)))")
         }
         log("snapshot/v3_snapshot.go:119", "created temporary db file", ",\"path\":\(GoFormat.jsonString(partPath))")
         let start = DispatchTime.now().uptimeNanoseconds
@@ -74,25 +74,15 @@ enum SnapshotCommands {
         log("snapshot/v3_snapshot.go:142", "fetched snapshot",
             ",\"endpoint\":\(GoFormat.jsonString(endpoints[0])),\"size\":\"\(GoFormat.humanBytes(UInt64(size)))\",\"took\":\(took)")
         if rename(partPath, path) != 0 {
-            exitWithError(ExitCode.interrupted, "could not rename \(partPath) to \(path) (rename \(partPath) \(path): \(String(cString: strerror(errno))))")
+            exitWithError(ExitCode.interrupted, "could not rename \(partPath) to \(path) (rename \(partPath) \(path): \(goErrno(errno)))")
         }
         log("snapshot/v3_snapshot.go:152", "saved", ",\"path\":\(GoFormat.jsonString(path))")
         Output.out("Snapshot saved at \(path)\n")
     }
 }
 
-/// Commands of etcdctl 3.4 that Keel's etcdctl lists but does not implement yet: they say so
-/// and exit 1, rather than pretend.
-enum Unsupported {
-    static func command(_ use: String, _ short: String, long: String = "") -> Command {
-        Command(use: use, short: short, long: long) { invocation in
-            exitWithError(ExitCode.error, "\(invocation.command.path) is not supported by Keel's etcdctl yet")
-        }
-    }
-
-    static func group(_ use: String, _ short: String, _ children: [(String, String)]) -> Command {
-        let group = Command(use: use, short: short)
-        for (childUse, childShort) in children { group.add(command(childUse, childShort)) }
-        return group
-    }
+/// Go's text for an errno (syscall.Errno.Error): strerror with a lower-case first letter.
+func goErrno(_ code: Int32) -> String {
+    let text = String(cString: strerror(code))
+    return text.prefix(1).lowercased() + text.dropFirst()
 }

@@ -5,7 +5,7 @@ import Glibc
 /// under LeakSanitizer).
 final class ChildProcess {
     let pid: pid_t
-    private let stdinFD: Int32
+    private var stdinFD: Int32
     private let stdoutFD: Int32
     private let stderrFD: Int32
     private var stdout: [UInt8] = []
@@ -46,8 +46,20 @@ final class ChildProcess {
             for pointer in cArguments { free(pointer) }
             for pointer in cEnvironment { free(pointer) }
         }
+        // The test runner may block or ignore signals; children start with a clean slate so
+        // that SIGTERM stops a server.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var emptySet = sigset_t(), defaults = sigset_t()
+        sigemptyset(&emptySet)
+        sigemptyset(&defaults)
+        for signal in [SIGTERM, SIGINT, SIGPIPE, SIGHUP] { sigaddset(&defaults, signal) }
+        posix_spawnattr_setsigmask(&attributes, &emptySet)
+        posix_spawnattr_setsigdefault(&attributes, &defaults)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
         var pid: pid_t = 0
-        let spawned = posix_spawn(&pid, arguments[0], &actions, nil, cArguments, cEnvironment)
+        let spawned = posix_spawn(&pid, arguments[0], &actions, &attributes, cArguments, cEnvironment)
         close(inPipe[0]); close(outPipe[1]); close(errPipe[1])
         guard spawned == 0 else {
             close(inPipe[1]); close(outPipe[0]); close(errPipe[0])
@@ -63,15 +75,22 @@ final class ChildProcess {
 
     deinit {
         if exitStatus == nil { kill(pid, SIGKILL); var status: Int32 = 0; waitpid(pid, &status, 0) }
-        close(stdinFD); close(stdoutFD); close(stderrFD)
+        closeStdin()
+        close(stdoutFD); close(stderrFD)
     }
 
     func write(_ text: String) {
+        guard stdinFD >= 0 else { return }
         let bytes = Array(text.utf8)
         _ = bytes.withUnsafeBytes { Glibc.write(stdinFD, $0.baseAddress, $0.count) }
     }
 
-    func closeStdin() { close(stdinFD) }
+    /// Closes stdin once (a second close could hit a descriptor another thread just opened).
+    func closeStdin() {
+        guard stdinFD >= 0 else { return }
+        close(stdinFD)
+        stdinFD = -1
+    }
 
     /// Drains what the child has written so far.
     private func drain() {

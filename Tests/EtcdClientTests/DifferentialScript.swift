@@ -1,8 +1,11 @@
+import Foundation
+import Glibc
+
 /// The session both etcdctl binaries run, step by step, against a fresh server.
 enum Step {
     /// etcdctl --endpoints <server> <words>, with `input` on stdin.
     case run(String, input: String = "")
-    /// etcdctl <words> (no --endpoints: for unreachable-endpoint cases).
+    /// etcdctl <words> (no --endpoints: for unreachable-endpoint cases; `$EP` is the server).
     case bare(String)
     /// Started in the background (watch); its output is taken at the next `.collect`.
     case background(String, input: String = "")
@@ -19,6 +22,9 @@ enum Step {
 }
 
 enum DifferentialScript {
+    /// Where `snapshot save` writes (the same path for both runs: it appears in the output).
+    static let snapshotPath = NSTemporaryDirectory() + "keel-ctl-snapshot-\(getpid()).db"
+
     /// Commands × formats, with their error cases. `$LEASE` is the last lease granted.
     static func steps(includeClusterFlag: Bool) -> [Step] {
         var steps: [Step] = [
@@ -58,12 +64,13 @@ enum DifferentialScript {
             .run("lease keep-alive --once $LEASE"), .run("lease keep-alive --once $LEASE -w json"),
             .run("lease revoke $LEASE"), .run("lease timetolive $LEASE"), .run("lease revoke $LEASE"),
             .run("lease keep-alive --once $LEASE"), .run("lease grant abc"), .run("lease grant"), .run("lease revoke zz"),
-            .run("lease grant 100 -w json"), .run("lease grant 100 -w fields"), .run("lease list -w json"), .run("lease list -w table"),
+            .run("lease grant 100"), .run("lease grant 100 -w json"), .run("lease grant 100 -w fields"), .run("lease list -w json"), .run("lease list -w table"),
             .run("lease"), .run("lease bogus"),
             // watch
             .background("watch a"), .background("watch --prefix b -w json"), .background("watch --prev-kv a -w fields"),
             .background("watch --rev=1 a"), .background("watch a -- sh -c echo_$ETCD_WATCH_KEY"), .background("watch b --prefix -- printenv ETCD_WATCH_VALUE"),
             .background("watch -i", input: "watch a\nbogus\n\nwatch b --prefix\nwatch\n"),
+            .background("watch -i -w json", input: "watch a\nprogress\n"), .background("lease keep-alive $LEASE"),
             .run("put a 2"), .run("put b1 x"), .run("del a"), .run("put b2 y"), .collect,
             .run("watch"), .run("watch a b --prefix"), .run("watch --rev=1 a --"), .run("watch -i", input: "watch a\n"),
             .run("watch -i", input: "watch --bogus a\n"),
@@ -73,17 +80,22 @@ enum DifferentialScript {
             .background("watch --rev=2 a -w json"), .collect,
             // cluster and maintenance
             .run("member list"), .run("member list -w json"), .run("member list -w table"), .run("member list -w fields"),
-            .run("member list -w protobuf"), .run("endpoint status -w table"), .run("endpoint status"), .run("endpoint status -w json"),
+            .run("member list -w protobuf"), .run("member add"), .run("member add x"), .run("member add x y http://a"),
+            .run("member update zz --peer-urls=http://x:1"), .run("member update 12"), .run("member remove"),
+            .run("member remove 12 -w json"), .run("member promote"), .run("member promote 12"), .run("member add x -w fields --peer-urls=h"), .run("endpoint status -w table"), .run("endpoint status"), .run("endpoint status -w json"),
             .run("endpoint health"), .run("endpoint health -w json"), .run("endpoint health -w table"), .run("endpoint health -w fields"),
             .run("endpoint hashkv"), .run("endpoint hashkv -w json"), .run("endpoint status -w fields"), .run("endpoint hashkv -w fields"),
             .run("endpoint hashkv -w table"), .run("endpoint status -w protobuf"),
             .run("alarm list"), .run("alarm disarm"), .run("alarm list -w json"), .run("alarm list extra"), .run("defrag"),
-            .run("version"), .run("snapshot save"),
+            .run("version"), .run("snapshot save"), .run("snapshot save /nonexistent/dir/x.db"),
+            .run("snapshot save \(snapshotPath)"),
             // global flags and command lookup
             .run("--write-out=json get a"), .run("-wjson get a"), .run("-w=json get a"), .run("--hex=maybe get a"),
             .run("-w"), .run("bogus"), .run("gett a"), .run("ge a"), .run(""),
             .bare("--endpoints=127.0.0.1:1 --command-timeout=1s get foo"),
             .bare("--endpoints=127.0.0.1:1 --command-timeout=1s endpoint status"),
+            .bare("--endpoints=127.0.0.1:1,$EP --command-timeout=1s endpoint health"),
+            .bare("--endpoints=127.0.0.1:1,$EP --command-timeout=1s get a"),
         ]
         if includeClusterFlag {
             steps += [.run("endpoint status --cluster"), .run("endpoint health --cluster -w fields"), .run("defrag --cluster")]

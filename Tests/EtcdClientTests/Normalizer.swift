@@ -23,7 +23,7 @@ enum Normalizer {
             (#""took":[0-9.e-]+"#, #""took":T"#), (#"took = [0-9.]+[µnm]?s"#, "took = T"), (#""took":"[^"]*""#, #""took":"T""#),
             (#"\| [0-9.]+[µnm]?s \|"#, "| T |"), (#""Took" : [0-9.]+[µnm]?s"#, #""Took" : T"#),
             (#"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}"#, "DATE"),
-            (#""hash":\d+"#, #""hash":H"#), (#""Hash" : \d+"#, #""Hash" : H"#), (#"EP, \d+\n"#, "EP, H\n"),
+            (#""hash":\d+"#, #""hash":H"#), (#""size":"[^"]*""#, #""size":"S""#), (#""Hash" : \d+"#, #""Hash" : H"#), (#"EP, \d+\n"#, "EP, H\n"),
             (#""dbSize":\d+"#, #""dbSize":S"#), (#""dbSizeInUse":\d+"#, #""dbSizeInUse":S"#), (#""DBSize" : \d+"#, #""DBSize" : S"#),
             (#", \d+(\.\d)? [kMG]?B, "#, ", S, "), (#"\| *\d+(\.\d)? [kMG]?B *\|"#, "| S |"), (#"\| *\d{5,} *\|"#, "| H |"),
         ]

@@ -148,4 +148,9 @@ public struct FieldsPrinter: Printer {
             sink.out("\n")
         }
     }
+
+    public func memberAdd(_ response: Etcdserverpb_MemberAddResponse) { sink.unsupported("fields not supported as output format") }
+    public func memberRemove(_ id: UInt64, _ response: Etcdserverpb_MemberRemoveResponse) { sink.unsupported("fields not supported as output format") }
+    public func memberUpdate(_ id: UInt64, _ response: Etcdserverpb_MemberUpdateResponse) { sink.unsupported("fields not supported as output format") }
+    public func memberPromote(_ id: UInt64, _ response: Etcdserverpb_MemberPromoteResponse) { sink.unsupported("fields not supported as output format") }
 }

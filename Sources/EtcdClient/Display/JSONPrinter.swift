@@ -214,6 +214,33 @@ public struct JSONPrinter: Printer {
         emit(object)
     }
 
+    public func memberAdd(_ response: Etcdserverpb_MemberAddResponse) {
+        var object = JSONObject()
+        object.object("header", response.hasHeader ? EtcdJSON.header(response.header) : nil)
+        object.object("member", response.hasMember ? EtcdJSON.member(response.member) : nil)
+        object.array("members", response.members.map { EtcdJSON.member($0).text })
+        emit(object)
+    }
+
+    public func memberRemove(_ id: UInt64, _ response: Etcdserverpb_MemberRemoveResponse) {
+        emit(membersObject(response.hasHeader, response.header, response.members))
+    }
+
+    public func memberUpdate(_ id: UInt64, _ response: Etcdserverpb_MemberUpdateResponse) {
+        emit(membersObject(response.hasHeader, response.header, response.members))
+    }
+
+    public func memberPromote(_ id: UInt64, _ response: Etcdserverpb_MemberPromoteResponse) {
+        emit(membersObject(response.hasHeader, response.header, response.members))
+    }
+
+    func membersObject(_ hasHeader: Bool, _ header: Etcdserverpb_ResponseHeader, _ members: [Etcdserverpb_Member]) -> JSONObject {
+        var object = JSONObject()
+        object.object("header", hasHeader ? EtcdJSON.header(header) : nil)
+        object.array("members", members.map { EtcdJSON.member($0).text })
+        return object
+    }
+
     public func endpointHealth(_ list: [EndpointHealth]) {
         let items = list.map { health -> String in
             var object = JSONObject()

@@ -1,7 +1,7 @@
 import EtcdAPI
 
 /// One endpoint's health, as `endpoint health` reports it.
-public struct EndpointHealth {
+public struct EndpointHealth: Sendable {
     public var endpoint: String
     public var health: Bool
     public var took: String
@@ -15,7 +15,7 @@ public struct EndpointHealth {
     }
 }
 
-public struct EndpointStatus {
+public struct EndpointStatus: Sendable {
     public var endpoint: String
     public var response: Etcdserverpb_StatusResponse
 
@@ -25,7 +25,7 @@ public struct EndpointStatus {
     }
 }
 
-public struct EndpointHashKV {
+public struct EndpointHashKV: Sendable {
     public var endpoint: String
     public var response: Etcdserverpb_HashKVResponse
 
@@ -50,6 +50,10 @@ public protocol Printer {
     func timeToLive(_ response: Etcdserverpb_LeaseTimeToLiveResponse, keys: Bool)
     func leases(_ response: Etcdserverpb_LeaseLeasesResponse)
     func memberList(_ response: Etcdserverpb_MemberListResponse)
+    func memberAdd(_ response: Etcdserverpb_MemberAddResponse)
+    func memberRemove(_ id: UInt64, _ response: Etcdserverpb_MemberRemoveResponse)
+    func memberUpdate(_ id: UInt64, _ response: Etcdserverpb_MemberUpdateResponse)
+    func memberPromote(_ id: UInt64, _ response: Etcdserverpb_MemberPromoteResponse)
     func endpointHealth(_ list: [EndpointHealth])
     func endpointStatus(_ list: [EndpointStatus])
     func endpointHashKV(_ list: [EndpointHashKV])

@@ -19,6 +19,10 @@ public struct ProtobufPrinter: PartialPrinter {
     public func put(_ response: Etcdserverpb_PutResponse) { emit(response) }
     public func txn(_ response: Etcdserverpb_TxnResponse) { emit(response) }
     public func memberList(_ response: Etcdserverpb_MemberListResponse) { emit(response) }
+    public func memberAdd(_ response: Etcdserverpb_MemberAddResponse) { emit(response) }
+    public func memberRemove(_ id: UInt64, _ response: Etcdserverpb_MemberRemoveResponse) { emit(response) }
+    public func memberUpdate(_ id: UInt64, _ response: Etcdserverpb_MemberUpdateResponse) { emit(response) }
+    public func memberPromote(_ id: UInt64, _ response: Etcdserverpb_MemberPromoteResponse) { emit(response) }
     public func alarm(_ response: Etcdserverpb_AlarmResponse) { emit(response) }
 
     /// printer_protobuf.go rebuilds the WatchResponse from clientv3's copy (no watch ID,

@@ -97,6 +97,22 @@ public struct SimplePrinter: Printer {
         for row in PrinterTables.memberList(response).rows { sink.out(row.joined(separator: ", ") + "\n") }
     }
 
+    public func memberAdd(_ response: Etcdserverpb_MemberAddResponse) {
+        sink.out("Member \(GoFormat.hexSpacePadded(response.member.id)) added to cluster \(GoFormat.hexSpacePadded(response.header.clusterID))\n")
+    }
+
+    public func memberRemove(_ id: UInt64, _ response: Etcdserverpb_MemberRemoveResponse) {
+        sink.out("Member \(GoFormat.hexSpacePadded(id)) removed from cluster \(GoFormat.hexSpacePadded(response.header.clusterID))\n")
+    }
+
+    public func memberUpdate(_ id: UInt64, _ response: Etcdserverpb_MemberUpdateResponse) {
+        sink.out("Member \(GoFormat.hexSpacePadded(id)) updated in cluster \(GoFormat.hexSpacePadded(response.header.clusterID))\n")
+    }
+
+    public func memberPromote(_ id: UInt64, _ response: Etcdserverpb_MemberPromoteResponse) {
+        sink.out("Member \(GoFormat.hexSpacePadded(id)) promoted in cluster \(GoFormat.hexSpacePadded(response.header.clusterID))\n")
+    }
+
     public func endpointHealth(_ list: [EndpointHealth]) {
         for health in list {
             if health.error.isEmpty {

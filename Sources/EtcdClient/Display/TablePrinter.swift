@@ -53,4 +53,9 @@ public struct TablePrinter: PartialPrinter {
     public func timeToLive(_ response: Etcdserverpb_LeaseTimeToLiveResponse, keys: Bool) { unsupported() }
     public func leases(_ response: Etcdserverpb_LeaseLeasesResponse) { unsupported() }
     public func alarm(_ response: Etcdserverpb_AlarmResponse) { unsupported() }
+
+    public func memberAdd(_ response: Etcdserverpb_MemberAddResponse) { unsupported() }
+    public func memberRemove(_ id: UInt64, _ response: Etcdserverpb_MemberRemoveResponse) { unsupported() }
+    public func memberUpdate(_ id: UInt64, _ response: Etcdserverpb_MemberUpdateResponse) { unsupported() }
+    public func memberPromote(_ id: UInt64, _ response: Etcdserverpb_MemberPromoteResponse) { unsupported() }
 }
