@@ -62,7 +62,68 @@ final class JSONGateway {
                           body: Array(body.utf8))
     }
 
-    private static func httpStatusCode(_ code: GRPCStatus.Code) -> Int {
+    /// A server-streaming or bidi method: the request body holds the client's messages (one or
+    /// more JSON objects); the answer streams back line by line.
+    func streamRoute<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
+        _ path: String, _ handler: @escaping (_ requests: [Request], GatewayStream<Response>) -> Void
+    ) {
+        routes[path] = { body, responder, _ in
+            let requests: [Request]
+            do {
+                requests = try Self.decodeSequence(body)
+            } catch {
+                return Self.fail(GRPCStatus(code: .invalidArgument, message: "\(error)"), responder)
+            }
+            handler(requests, GatewayStream<Response>(responder: responder))
+        }
+    }
+
+    /// Consecutive JSON objects, as a client writes a request stream into one body.
+    private static func decodeSequence<Request: SwiftProtobuf.Message>(_ body: [UInt8]) throws -> [Request] {
+        var options = JSONDecodingOptions()
+        options.ignoreUnknownFields = true
+        var requests: [Request] = []
+        var depth = 0, start: Int?, inString = false, escaped = false
+        for (i, byte) in body.enumerated() {
+            if inString {
+                if escaped { escaped = false } else if byte == UInt8(ascii: "\\") { escaped = true } else if byte == UInt8(ascii: "\"") { inString = false }
+                continue
+            }
+            switch byte {
+            case UInt8(ascii: "\""): inString = true
+            case UInt8(ascii: "{"):
+                if depth == 0 { start = i }
+                depth += 1
+            case UInt8(ascii: "}"):
+                depth -= 1
+                if depth == 0, let s = start {
+                    requests.append(try Request(jsonUTF8Bytes: Array(body[s...i]), options: options))
+                    start = nil
+                }
+            default: break
+            }
+        }
+        return requests
+    }
+
+    static func httpStatusText(_ code: GRPCStatus.Code) -> String {
+        switch httpStatusCode(code) {
+        case 400: return "Bad Request"
+        case 401: return "Unauthorized"
+        case 403: return "Forbidden"
+        case 404: return "Not Found"
+        case 408: return "Request Timeout"
+        case 409: return "Conflict"
+        case 412: return "Precondition Failed"
+        case 429: return "Too Many Requests"
+        case 501: return "Not Implemented"
+        case 503: return "Service Unavailable"
+        case 504: return "Gateway Timeout"
+        default: return "Internal Server Error"
+        }
+    }
+
+    static func httpStatusCode(_ code: GRPCStatus.Code) -> Int {
         switch code {
         case .ok: return 200
         case .cancelled: return 408

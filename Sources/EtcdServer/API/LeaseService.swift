@@ -20,10 +20,10 @@ struct LeaseService {
             member.proposeAndRespond(request, call) { if case .leaseRevoke(let response) = $0 { return response }; return nil }
         }
         server.unary("/etcdserverpb.Lease/LeaseTimeToLive", gateway: ["/v3/lease/timetolive", "/v3/kv/lease/timetolive"]) { (r: Etcdserverpb_LeaseTimeToLiveRequest, call: Reply<Etcdserverpb_LeaseTimeToLiveResponse>) in
-            whenLeader(call) { () throws(EtcdError) in try timeToLive(r) }
+            whenLeader(call, forwarding: "/etcdserverpb.Lease/LeaseTimeToLive", r) { () throws(EtcdError) in try timeToLive(r) }
         }
-        server.unary("/etcdserverpb.Lease/LeaseLeases", gateway: ["/v3/lease/leases", "/v3/kv/lease/leases"]) { (_: Etcdserverpb_LeaseLeasesRequest, call: Reply<Etcdserverpb_LeaseLeasesResponse>) in
-            whenLeader(call) { () throws(EtcdError) in
+        server.unary("/etcdserverpb.Lease/LeaseLeases", gateway: ["/v3/lease/leases", "/v3/kv/lease/leases"]) { (r: Etcdserverpb_LeaseLeasesRequest, call: Reply<Etcdserverpb_LeaseLeasesResponse>) in
+            whenLeader(call, forwarding: "/etcdserverpb.Lease/LeaseLeases", r) { () throws(EtcdError) in
                 var response = Etcdserverpb_LeaseLeasesResponse()
                 response.header = member.header()
                 // The lessor lists leases soonest expiry first, as etcd does.
@@ -35,14 +35,15 @@ struct LeaseService {
                 return response
             }
         }
-        server.stream("/etcdserverpb.Lease/LeaseKeepAlive") { (stream: ServerStream<Etcdserverpb_LeaseKeepAliveRequest, Etcdserverpb_LeaseKeepAliveResponse>) in
-            stream.onMessage = { request in keepAlive(request, stream) }
-            stream.onHalfClose = { stream.finish(GRPCStatus(code: .ok, message: "")) }
+        server.stream("/etcdserverpb.Lease/LeaseKeepAlive", gateway: "/v3/lease/keepalive") {
+            (stream: any ResponseStream<Etcdserverpb_LeaseKeepAliveResponse>) in
+            StreamHandlers(onMessage: { (request: Etcdserverpb_LeaseKeepAliveRequest) in keepAlive(request, stream) },
+                           onClose: { stream.finish(GRPCStatus(code: .ok, message: "")) })
         }
     }
 
     private func keepAlive(_ request: Etcdserverpb_LeaseKeepAliveRequest,
-                           _ stream: ServerStream<Etcdserverpb_LeaseKeepAliveRequest, Etcdserverpb_LeaseKeepAliveResponse>) {
+                           _ stream: any ResponseStream<Etcdserverpb_LeaseKeepAliveResponse>) {
         guard member.isLeader else {
             return stream.finish(member.leader == .none ? EtcdError.noLeader.status : EtcdError.notLeader.status)
         }
@@ -70,9 +71,20 @@ struct LeaseService {
         return response
     }
 
-    private func whenLeader<Response: SwiftProtobuf.Message>(_ call: Reply<Response>, _ body: @escaping () throws(EtcdError) -> Response) {
+    /// Answers on the leader; a follower forwards the request to the leader and relays its answer.
+    private func whenLeader<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
+        _ call: Reply<Response>, forwarding path: String, _ request: Request, _ body: @escaping () throws(EtcdError) -> Response
+    ) {
         guard member.isLeader else {
-            return call.fail(member.leader == .none ? EtcdError.noLeader.status : EtcdError.notLeader.status)
+            guard member.leader != .none else { return call.fail(EtcdError.noLeader.status) }
+            member.forwardToLeader(path, request, timeoutMilliseconds: call.remainingMilliseconds(now: member.loop.nowMilliseconds)) {
+                (result: Result<Response, GRPCStatus>) in
+                switch result {
+                case .success(let response): call.respond(response)
+                case .failure(let status): call.fail(status)
+                }
+            }
+            return
         }
         do throws(EtcdError) { call.respond(try body()) } catch { call.fail(error.status) }
     }

@@ -51,8 +51,9 @@ struct MaintenanceService {
                 call.fail(error.status)
             }
         }
-        server.stream("/etcdserverpb.Maintenance/Snapshot") { (stream: ServerStream<Etcdserverpb_SnapshotRequest, Etcdserverpb_SnapshotResponse>) in
-            stream.onMessage = { _ in sendSnapshot(stream) }
+        server.stream("/etcdserverpb.Maintenance/Snapshot", gateway: "/v3/maintenance/snapshot") {
+            (stream: any ResponseStream<Etcdserverpb_SnapshotResponse>) in
+            StreamHandlers(onMessage: { (_: Etcdserverpb_SnapshotRequest) in sendSnapshot(stream) }, onClose: {})
         }
         server.unary("/etcdserverpb.Maintenance/MoveLeader", gateway: ["/v3/maintenance/transfer-leadership"]) { (_: Etcdserverpb_MoveLeaderRequest, call: Reply<Etcdserverpb_MoveLeaderResponse>) in
             call.fail(GRPCStatus(code: .failedPrecondition, message: "etcdserver: bad leader transferee"))
@@ -78,7 +79,7 @@ struct MaintenanceService {
 
     /// Streams a consistent copy of the backend in 32 KiB chunks, with the bytes left in each,
     /// followed by the SHA-256 of the copy (etcd's integrity trailer, checked by `etcdctl`).
-    private func sendSnapshot(_ stream: ServerStream<Etcdserverpb_SnapshotRequest, Etcdserverpb_SnapshotResponse>) {
+    private func sendSnapshot(_ stream: any ResponseStream<Etcdserverpb_SnapshotResponse>) {
         let path = member.options.snapDirectory + "/snapshot-\(member.loop.nowMilliseconds).tmp"
         var bytes: Data
         do {

@@ -22,9 +22,31 @@ final class ServiceRegistry {
         for gatewayPath in gatewayPaths { gateway.route(gatewayPath, handler) }
     }
 
+    /// A streaming method. `open` gets the outbound stream and returns what to do with each
+    /// inbound message and on the client's end; on the gateway the inbound messages are the
+    /// request body's JSON objects.
     func stream<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
-        _ path: String, _ handler: @escaping (ServerStream<Request, Response>) -> Void
+        _ path: String, gateway gatewayPath: String? = nil, metadata: @escaping ([(String, String)]) -> GRPCStatus? = { _ in nil },
+        _ open: @escaping (any ResponseStream<Response>) -> StreamHandlers<Request>
     ) {
-        grpc.stream(path, handler)
+        grpc.stream(path) { (stream: ServerStream<Request, Response>) in
+            if let refusal = metadata(stream.headers) { return stream.finish(refusal) }
+            let handlers = open(stream)
+            stream.onMessage = handlers.onMessage
+            stream.onHalfClose = handlers.onClose
+            stream.onCancel = handlers.onClose
+        }
+        guard let gatewayPath else { return }
+        gateway.streamRoute(gatewayPath) { (requests: [Request], stream: GatewayStream<Response>) in
+            let handlers = open(stream)
+            stream.onClientClose = handlers.onClose
+            for request in requests { handlers.onMessage(request) }
+        }
     }
+}
+
+/// What a streaming method does with the client's messages and with its end.
+struct StreamHandlers<Request> {
+    var onMessage: (Request) -> Void
+    var onClose: () -> Void
 }

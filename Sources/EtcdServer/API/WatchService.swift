@@ -10,15 +10,14 @@ struct WatchService {
     let maxResponseBytes: Int
 
     func register(on server: ServiceRegistry) {
-        server.stream("/etcdserverpb.Watch/Watch") { (stream: ServerStream<Etcdserverpb_WatchRequest, Etcdserverpb_WatchResponse>) in
+        server.stream("/etcdserverpb.Watch/Watch", gateway: "/v3/watch", metadata: { headers in
             // etcd fails a watch that asked for a leader when there is none.
-            if stream.headers.contains(where: { $0.0 == "hasleader" && $0.1 == "true" }), member.leader == .none {
-                return stream.finish(EtcdError.noLeader.status)
-            }
+            let wantsLeader = headers.contains { $0.0 == "hasleader" && $0.1 == "true" }
+            return wantsLeader && member.leader == .none ? EtcdError.noLeader.status : nil
+        }) { (stream: any ResponseStream<Etcdserverpb_WatchResponse>) in
             let session = WatchSession(member: member, stream: stream, maxResponseBytes: maxResponseBytes)
-            stream.onMessage = { session.handle($0) }
-            stream.onHalfClose = { session.close() }
-            stream.onCancel = { session.close() }
+            return StreamHandlers(onMessage: { (request: Etcdserverpb_WatchRequest) in session.handle(request) },
+                                  onClose: { session.close() })
         }
     }
 }
@@ -27,7 +26,7 @@ struct WatchService {
 /// stream's next free one from 0, as in etcd.
 final class WatchSession {
     private let member: EtcdMember
-    private let stream: ServerStream<Etcdserverpb_WatchRequest, Etcdserverpb_WatchResponse>
+    private let stream: any ResponseStream<Etcdserverpb_WatchResponse>
     private let maxResponseBytes: Int
     private var watchers: [Int64: (handle: Watcher, fragment: Bool)] = [:]
     /// Watchers that asked for progress notifications: true while quiet since the last tick.
@@ -36,7 +35,7 @@ final class WatchSession {
     private var nextID: Int64 = 0
     private var closed = false
 
-    init(member: EtcdMember, stream: ServerStream<Etcdserverpb_WatchRequest, Etcdserverpb_WatchResponse>, maxResponseBytes: Int) {
+    init(member: EtcdMember, stream: any ResponseStream<Etcdserverpb_WatchResponse>, maxResponseBytes: Int) {
         self.member = member
         self.stream = stream
         self.maxResponseBytes = maxResponseBytes
