@@ -35,10 +35,26 @@ struct LeaseService {
                 return response
             }
         }
-        server.stream("/etcdserverpb.Lease/LeaseKeepAlive", gateway: "/v3/lease/keepalive") {
-            (stream: any ResponseStream<Etcdserverpb_LeaseKeepAliveResponse>) in
-            StreamHandlers(onMessage: { (request: Etcdserverpb_LeaseKeepAliveRequest) in keepAlive(request, stream) },
-                           onClose: { stream.finish(GRPCStatus(code: .ok, message: "")) })
+        // A follower relays keep-alives to the leader, unless another member relayed them here
+        // already (seen in the call's metadata, which is read just before the stream opens).
+        var openingRelayed = false
+        server.stream("/etcdserverpb.Lease/LeaseKeepAlive", gateway: "/v3/lease/keepalive", metadata: { headers in
+            openingRelayed = headers.contains { $0.0 == EtcdMember.forwardedHeader }
+            return nil
+        }) { (stream: any ResponseStream<Etcdserverpb_LeaseKeepAliveResponse>) in
+            let relayed = openingRelayed
+            openingRelayed = false
+            var relay: LeaseKeepAliveRelay?
+            return StreamHandlers(onMessage: { (request: Etcdserverpb_LeaseKeepAliveRequest) in
+                if let relay { return relay.forward(request) }
+                guard !member.isLeader, member.leader != .none, !relayed else { return keepAlive(request, stream) }
+                let started = LeaseKeepAliveRelay(member: member, downstream: stream)
+                relay = started
+                started.forward(request)
+            }, onClose: {
+                if let relay { return relay.halfClose() }
+                stream.finish(GRPCStatus(code: .ok, message: ""))
+            })
         }
     }
 

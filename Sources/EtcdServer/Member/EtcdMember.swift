@@ -43,6 +43,12 @@ public final class EtcdMember {
     private(set) var metrics = MemberMetrics()
     private var timers: [LoopTimer] = []
     private var stopped = false
+    /// Raft messages to and from the other members.
+    let transport: PeerTransport
+    /// A gRPC connection to the leader, for the lease requests only the leader can answer.
+    let leaderClient: LeaderClient
+    /// Snapshot transfer is not implemented yet: warn once per peer rather than per attempt.
+    private var snapshotWarned: Set<NodeID> = []
     /// Called once the member is published and serving (the leader is known).
     public var onReady: (() -> Void)?
 
@@ -81,6 +87,15 @@ public final class EtcdMember {
         store.memberID = memberID.rawValue
         for m in initial { members[m.id] = m }
         members[memberID]?.clientURLs = options.advertiseClientURLs
+        transport = PeerTransport(loop: loop, localID: memberID, clusterID: clusterID, log: log)
+        leaderClient = LeaderClient(loop: loop)
+        do {
+            try transport.listen(on: options.listenPeerURLs)
+        } catch {
+            raftLog.close()
+            store.close()
+            throw error
+        }
 
         var config = RaftConfig(id: memberID)
         config.electionTicks = options.electionTicks
@@ -131,6 +146,11 @@ public final class EtcdMember {
             loop.requestCheckPhase()
         })
         timers.append(loop.scheduleRepeating(everyMilliseconds: 100) { [unowned self] in expireRequests() })
+        // etcd retries a ReadIndex request it got no answer for after 500 ms (the request or
+        // its answer may have been dropped on the way to or from the leader).
+        timers.append(loop.scheduleRepeating(everyMilliseconds: Self.readIndexRetryMilliseconds) { [unowned self] in
+            if reads.requeueStale() { loop.requestCheckPhase() }
+        })
         timers.append(loop.scheduleRepeating(everyMilliseconds: Self.backendBatchIntervalMilliseconds) { [unowned self] in
             commitBackend()
         })
@@ -138,8 +158,27 @@ public final class EtcdMember {
         if let interval = autoCompactor.checkIntervalMilliseconds {
             timers.append(loop.scheduleRepeating(everyMilliseconds: interval) { [unowned self] in autoCompact() })
         }
+        transport.onMessage = { [unowned self] in receive($0) }
+        transport.onUnreachable = { [unowned self] in node.reportUnreachable($0) }
+        transport.onSnapshotFailed = { [unowned self] in node.reportSnapshot($0, failed: true) }
+        for m in members.values.sorted(by: { $0.id < $1.id }) where m.id != memberID {
+            transport.setPeer(m.id, urls: m.peerURLs)
+        }
         loop.onEveryIteration { [unowned self] in pump() }
         pump()
+    }
+
+    static let readIndexRetryMilliseconds: UInt64 = 500
+
+    /// A message from a peer. Stepping may produce work; `pump` picks it up in this iteration's
+    /// check phase.
+    private func receive(_ m: Message) {
+        guard !stopped else { return }
+        do {
+            try node.step(m)
+        } catch {
+            log.debug("ignored a message from a peer", ["from": .string(hex(m.from)), "error": .string("\(error)")])
+        }
     }
 
     /// A member that is the only voter need not wait an election timeout: it campaigns once, as
@@ -155,6 +194,8 @@ public final class EtcdMember {
         stopped = true
         for t in timers { t.cancel() }
         timers.removeAll()
+        transport.stop()
+        leaderClient.close()
         for completion in proposals.takeAll() { completion(.failure(.stopped)) }
         commitBackend()
         store.close()
@@ -184,13 +225,15 @@ public final class EtcdMember {
         let data: Data
         do { data = try request.serializedData() } catch { return completion(.failure(.requestTooLargeServer)) }
         guard data.count <= options.maxRequestBytes else { return completion(.failure(.requestTooLargeServer)) }
+        let bytes = [UInt8](data)
         do {
-            try node.propose([UInt8](data))
+            try node.propose(bytes)
         } catch {
             return completion(.failure(leader == .none ? .noLeader : .proposalDropped))
         }
         let timeout = min(timeoutMilliseconds ?? options.requestTimeoutMilliseconds, options.requestTimeoutMilliseconds)
-        proposals.register(id: id, deadlineMilliseconds: loop.nowMilliseconds + timeout, completion: completion)
+        proposals.register(id: id, deadlineMilliseconds: loop.nowMilliseconds + timeout,
+                           fingerprint: CRC32Castagnoli.checksum(bytes), completion: completion)
     }
 
     /// Runs `body` once every write committed before this call has been applied (ReadIndex).
@@ -274,10 +317,24 @@ public final class EtcdMember {
     }
 
     private func send(_ messages: [Message]) {
-        // A single-member cluster has no peers; the peer transport comes with the cluster.
+        var outgoing: [Message] = []
+        outgoing.reserveCapacity(messages.count)
         for m in messages where m.to != memberID {
-            log.debug("dropping message to unknown peer", ["to": .string(String(m.to.rawValue, radix: 16))])
+            guard m.type == .snapshot else {
+                outgoing.append(m)
+                continue
+            }
+            // Snapshots here carry no backend data yet (the backend is not shipped to peers):
+            // sending one would leave the follower with an empty store. Fail it instead, so the
+            // leader keeps the follower in probe and retries later.
+            if snapshotWarned.insert(m.to).inserted {
+                log.warn("cannot send a snapshot to a peer: snapshot transfer is not supported yet", [
+                    "remote-peer-id": .string(hex(m.to)), "snapshot-index": .int(Int64(m.snapshot?.metadata.index.rawValue ?? 0)),
+                ])
+            }
+            node.reportSnapshot(m.to, failed: true)
         }
+        transport.send(outgoing)
     }
 
     private func leaderChanged(to soft: SoftState) {
@@ -361,12 +418,12 @@ public final class EtcdMember {
         if request.hasV2 {
             store.markApplied(index: entry.index.rawValue)
             applyV2Request(request.v2)
-            proposals.take(id: request.header.id)?(.success(.membership))
+            proposals.take(id: request.header.id, fingerprint: CRC32Castagnoli.checksum(entry.data))?(.success(.membership))
             return
         }
         if request.hasLeaseRevoke { revokingLeases.remove(request.leaseRevoke.id) }
         let result = store.apply(request, index: entry.index.rawValue, nowMilliseconds: loop.nowMilliseconds)
-        proposals.take(id: request.header.id)?(.success(.store(result)))
+        proposals.take(id: request.header.id, fingerprint: CRC32Castagnoli.checksum(entry.data))?(.success(.store(result)))
     }
 
     private func applyConfChange(_ entry: Entry) {
@@ -387,7 +444,9 @@ public final class EtcdMember {
                 }
             case .removeNode:
                 members.removeValue(forKey: single.nodeID)
+                transport.removePeer(single.nodeID)
             }
+            if let m = members[single.nodeID], m.id != memberID { transport.setPeer(m.id, urls: m.peerURLs) }
         }
     }
 
@@ -521,7 +580,7 @@ public enum MemberError: Error, CustomStringConvertible {
         case .notInInitialCluster(let name, let urls):
             return "couldn't find local name \"\(name)\" in the initial cluster configuration (advertise peer URLs \(urls.joined(separator: ",")))"
         case .joiningUnsupported:
-            return "--initial-cluster-state=existing needs a peer transport to join the cluster; this build runs single-member clusters only"
+            return "--initial-cluster-state=existing (joining a running cluster) is not supported yet: start every member with --initial-cluster-state=new"
         }
     }
 }

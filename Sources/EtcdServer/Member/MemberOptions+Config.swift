@@ -7,6 +7,7 @@ extension MemberOptions {
         walDirectory = config.walDir.isEmpty ? nil : config.walDir
         advertiseClientURLs = config.advertiseClientURLs.map(\.description)
         advertisePeerURLs = config.initialAdvertisePeerURLs.map(\.description)
+        listenPeerURLs = config.listenPeerURLs.map(\.description)
         initialCluster = try config.parsedInitialCluster().map { ($0.name, $0.peerURLs.map(\.description)) }
         initialClusterToken = config.initialClusterToken
         initialClusterStateNew = config.initialClusterState == .new

@@ -9,6 +9,9 @@ public struct MemberOptions: Sendable {
     /// The URLs this member advertises to clients and peers.
     public var advertiseClientURLs = ["http://localhost:2379"]
     public var advertisePeerURLs = ["http://localhost:2380"]
+    /// Where the member accepts connections from its peers. Empty: no peer listener (a member
+    /// built in-process for a test; the `etcd` command always listens, like etcd).
+    public var listenPeerURLs: [String] = []
     /// Every member of a new cluster: name and peer URLs.
     public var initialCluster: [(name: String, peerURLs: [String])] = [("default", ["http://localhost:2380"])]
     public var initialClusterToken = "etcd-cluster"

@@ -14,6 +14,7 @@ struct ProposalTracker {
 
     private struct Waiter {
         var deadlineMilliseconds: UInt64
+        var fingerprint: UInt32?
         var completion: Completion
     }
 
@@ -25,14 +26,21 @@ struct ProposalTracker {
     var count: Int { waiters.count }
     var isFull: Bool { waiters.count >= limit }
 
-    mutating func register(id: UInt64, deadlineMilliseconds: UInt64, completion: @escaping Completion) {
+    /// `fingerprint` (a checksum of the proposed bytes) guards against another member's request
+    /// that happens to carry the same ID: request IDs hold only 16 bits of the member ID.
+    mutating func register(id: UInt64, deadlineMilliseconds: UInt64, fingerprint: UInt32? = nil,
+                           completion: @escaping Completion) {
         precondition(waiters[id] == nil, "request IDs are unique")
-        waiters[id] = Waiter(deadlineMilliseconds: deadlineMilliseconds, completion: completion)
+        waiters[id] = Waiter(deadlineMilliseconds: deadlineMilliseconds, fingerprint: fingerprint, completion: completion)
     }
 
     /// The waiter for `id`, removed; nil when nobody waits (a replayed entry, or another member's).
-    mutating func take(id: UInt64) -> Completion? {
-        waiters.removeValue(forKey: id)?.completion
+    /// With a `fingerprint`, a waiter registered with a different one is left waiting: the entry
+    /// is another member's request with a colliding ID.
+    mutating func take(id: UInt64, fingerprint: @autoclosure () -> UInt32? = nil) -> Completion? {
+        guard let waiter = waiters[id] else { return nil }
+        if let expected = waiter.fingerprint, let actual = fingerprint(), expected != actual { return nil }
+        return waiters.removeValue(forKey: id)?.completion
     }
 
     /// Removes and returns the waiters whose deadline has passed.

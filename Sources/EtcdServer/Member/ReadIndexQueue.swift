@@ -12,6 +12,8 @@ struct ReadIndexQueue {
         var context: UInt64
         var reads: [(deadline: UInt64, read: Read)]
         var confirmedIndex: LogIndex?
+        /// Seen unconfirmed by one `requeueStale` pass already.
+        var stale = false
     }
 
     private var waiting: [(deadline: UInt64, read: Read)] = []
@@ -77,6 +79,21 @@ struct ReadIndexQueue {
         let unconfirmed = inFlight.filter { $0.confirmedIndex == nil }
         inFlight.removeAll { $0.confirmedIndex == nil }
         for batch in unconfirmed { waiting.append(contentsOf: batch.reads) }
+    }
+
+    /// Rounds that stayed unconfirmed since the previous call go back to waiting, to be asked
+    /// again under a new context (a ReadIndex request or its answer can be lost between members).
+    /// Called periodically; returns whether any round was requeued.
+    mutating func requeueStale() -> Bool {
+        var requeued = false
+        inFlight.removeAll { batch in
+            guard batch.confirmedIndex == nil, batch.stale else { return false }
+            waiting.append(contentsOf: batch.reads)
+            requeued = true
+            return true
+        }
+        for i in inFlight.indices where inFlight[i].confirmedIndex == nil { inFlight[i].stale = true }
+        return requeued
     }
 
     private static func encode(_ value: UInt64) -> [UInt8] {

@@ -1,0 +1,19 @@
+/// A host and port to dial or bind, from a peer URL such as `http://127.0.0.1:2380`.
+struct PeerAddress: Equatable, CustomStringConvertible {
+    var host: String
+    var port: Int
+
+    /// Parses an etcd peer URL; nil for anything that is not `scheme://host:port`.
+    init?(url: String) {
+        guard let parsed = try? EtcdURL.parse(url), !parsed.isUnix, let port = parsed.port else { return nil }
+        host = parsed.host
+        self.port = port
+    }
+
+    init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    var description: String { (host.contains(":") ? "[\(host)]" : host) + ":\(port)" }
+}

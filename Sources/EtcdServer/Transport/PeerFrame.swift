@@ -1,0 +1,74 @@
+import Raft
+
+/// What travels on a peer connection: length-prefixed frames.
+///
+///     u32 big-endian length of what follows (kind byte + payload)
+///     u8  kind
+///     ... payload
+///
+/// The dialling member opens every connection with a `hello` (its cluster ID, its member ID and
+/// the member ID it expects to reach); the accepting member answers a mismatch with `reject`
+/// (a human-readable reason) and closes. After the hello, the dialler sends only `message`
+/// frames: one Raft message each, in `RaftCodec`'s encoding.
+enum PeerFrame: Equatable {
+    case hello(Hello)
+    case message([UInt8])
+    case reject(String)
+
+    struct Hello: Equatable {
+        var clusterID: UInt64
+        var from: NodeID
+        var to: NodeID
+    }
+
+    enum Kind: UInt8 { case hello = 1, message = 2, reject = 3 }
+
+    /// Bytes before the payload: length and kind.
+    static let headerBytes = 5
+
+    /// The frame's header (length and kind) and payload, as separate chunks so a Raft message
+    /// is not copied once more before the socket write gathers them.
+    var chunks: [[UInt8]] {
+        switch self {
+        case .hello(let h):
+            var payload: [UInt8] = []
+            payload.reserveCapacity(24)
+            for value in [h.clusterID, h.from.rawValue, h.to.rawValue] { Self.append(value, to: &payload) }
+            return [Self.header(.hello, payloadBytes: payload.count), payload]
+        case .message(let bytes):
+            return [Self.header(.message, payloadBytes: bytes.count), bytes]
+        case .reject(let reason):
+            let payload = Array(reason.utf8.prefix(1024))
+            return [Self.header(.reject, payloadBytes: payload.count), payload]
+        }
+    }
+
+    static func header(_ kind: Kind, payloadBytes: Int) -> [UInt8] {
+        let length = UInt32(payloadBytes + 1)
+        return [UInt8(truncatingIfNeeded: length >> 24), UInt8(truncatingIfNeeded: length >> 16),
+                UInt8(truncatingIfNeeded: length >> 8), UInt8(truncatingIfNeeded: length), kind.rawValue]
+    }
+
+    /// Decodes a frame from its kind and payload; nil for an unknown kind or a malformed hello.
+    static func decode(kind: UInt8, payload: ArraySlice<UInt8>) -> PeerFrame? {
+        switch Kind(rawValue: kind) {
+        case .hello:
+            guard payload.count == 24 else { return nil }
+            func word(_ at: Int) -> UInt64 {
+                let start = payload.startIndex + at
+                return payload[start..<start + 8].reduce(0) { $0 << 8 | UInt64($1) }
+            }
+            return .hello(Hello(clusterID: word(0), from: NodeID(word(8)), to: NodeID(word(16))))
+        case .message:
+            return .message(Array(payload))
+        case .reject:
+            return .reject(String(decoding: payload, as: UTF8.self))
+        case nil:
+            return nil
+        }
+    }
+
+    private static func append(_ value: UInt64, to bytes: inout [UInt8]) {
+        for shift in stride(from: 56, through: 0, by: -8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
+    }
+}

@@ -1,0 +1,111 @@
+import EventLoop
+import Raft
+
+/// The inbound side of the transport: one connection a peer dialled to us. The first frame must
+/// be the peer's hello naming our cluster and us; then every frame is a Raft message for us.
+/// Anything else closes the connection (and only it).
+final class PeerReceiver {
+    private let connection: TCPConnection
+    private let localID: NodeID
+    private let clusterID: UInt64
+    private let log: Logger
+    private var decoder: FrameDecoder
+    private var peer: NodeID?
+    private var helloTimer: LoopTimer?
+
+    /// Each message received, in order.
+    var onMessage: ((Message) -> Void)?
+    /// After the connection closed, for whatever reason.
+    var onClose: ((PeerReceiver) -> Void)?
+
+    /// A peer that connects but never says hello is dropped after this long.
+    static let helloTimeoutMilliseconds: UInt64 = 5000
+
+    init(connection: TCPConnection, localID: NodeID, clusterID: UInt64, log: Logger, limits: PeerTransportLimits) {
+        self.connection = connection
+        self.localID = localID
+        self.clusterID = clusterID
+        self.log = log
+        decoder = FrameDecoder(maxFrameBytes: limits.maxFrameBytes)
+    }
+
+    /// The member ID the peer announced, once its hello was accepted.
+    var remoteID: NodeID? { peer }
+
+    func start() {
+        connection.onRead = { [unowned self] bytes in received(bytes) }
+        connection.onClose = { [unowned self] _ in
+            helloTimer?.cancel()
+            helloTimer = nil
+            let callback = onClose
+            onClose = nil
+            onMessage = nil
+            callback?(self)
+        }
+        helloTimer = connection.loop.schedule(afterMilliseconds: Self.helloTimeoutMilliseconds) { [weak self] in
+            guard let self, peer == nil else { return }
+            log.warn("closing a peer connection that sent no hello", ["remote-addr": .string(connection.remoteAddress)])
+            connection.close()
+        }
+        connection.startReading()
+    }
+
+    func close() { connection.close() }
+
+    private func received(_ bytes: UnsafeRawBufferPointer) {
+        decoder.append(bytes)
+        do {
+            while !connection.isClosed, let frame = try decoder.next() {
+                handle(frame)
+            }
+        } catch {
+            log.warn("closing a peer connection after a bad frame", [
+                "remote-addr": .string(connection.remoteAddress), "error": .string("\(error)"),
+            ])
+            connection.close()
+        }
+    }
+
+    private func handle(_ frame: PeerFrame) {
+        switch (peer, frame) {
+        case (nil, .hello(let hello)):
+            accept(hello)
+        case (let from?, .message(let bytes)):
+            guard let message = try? RaftCodec.decodeMessage(bytes), message.to == localID, message.from == from else {
+                log.warn("closing a peer connection after an invalid message", ["remote-peer-id": .string(hex(from))])
+                connection.close()
+                return
+            }
+            onMessage?(message)
+        default:
+            log.warn("closing a peer connection after an unexpected frame", ["remote-addr": .string(connection.remoteAddress)])
+            connection.close()
+        }
+    }
+
+    private func accept(_ hello: PeerFrame.Hello) {
+        helloTimer?.cancel()
+        helloTimer = nil
+        if hello.clusterID != clusterID {
+            return refuse("cluster ID mismatch", hello, reason:
+                "cluster ID mismatch: local member \(hex(localID)) is in cluster \(String(clusterID, radix: 16)), "
+                + "remote peer \(hex(hello.from)) is in cluster \(String(hello.clusterID, radix: 16))")
+        }
+        if hello.to != localID {
+            return refuse("member ID mismatch", hello, reason:
+                "member ID mismatch: remote peer \(hex(hello.from)) expected member \(hex(hello.to)), this is member \(hex(localID))")
+        }
+        peer = hello.from
+    }
+
+    private func refuse(_ what: String, _ hello: PeerFrame.Hello, reason: String) {
+        log.error("rejected a connection from a remote peer: \(what)", [
+            "local-member-id": .string(hex(localID)), "local-cluster-id": .string(String(clusterID, radix: 16)),
+            "remote-peer-id": .string(hex(hello.from)), "remote-peer-cluster-id": .string(String(hello.clusterID, radix: 16)),
+            "remote-addr": .string(connection.remoteAddress), "reason": .string(reason),
+        ])
+        connection.pauseReading()
+        connection.write(PeerFrame.reject(reason).chunks)
+        connection.closeAfterPendingWrites()
+    }
+}

@@ -1,0 +1,142 @@
+import EventLoop
+import Raft
+
+/// Raft messages between members over libuv TCP: one outbound `PeerSender` per peer (a
+/// persistent connection we dial, with reconnect and bounded queues) and the inbound
+/// `PeerReceiver`s for connections peers dialled to us on the peer listen URLs.
+///
+/// Sending is batched: messages handed to `send` during one loop iteration are written at the
+/// end of it, one socket write per peer. Loop thread only.
+final class PeerTransport {
+    let localID: NodeID
+    let clusterID: UInt64
+    private let loop: EventLoop
+    private let log: Logger
+    private let limits: PeerTransportLimits
+    private var listeners: [TCPListener] = []
+    private var senders: [NodeID: PeerSender] = [:]
+    private var receivers: [ObjectIdentifier: PeerReceiver] = [:]
+    private var flushScheduled = false
+    private var stopped = false
+
+    /// A message from a peer, addressed to this member.
+    var onMessage: ((Message) -> Void)?
+    /// Messages to `peer` were dropped: Raft should stop streaming to it optimistically.
+    var onUnreachable: ((NodeID) -> Void)?
+    /// A snapshot message to `peer` was dropped.
+    var onSnapshotFailed: ((NodeID) -> Void)?
+
+    init(loop: EventLoop, localID: NodeID, clusterID: UInt64, log: Logger, limits: PeerTransportLimits = .init()) {
+        self.loop = loop
+        self.localID = localID
+        self.clusterID = clusterID
+        self.log = log
+        self.limits = limits
+    }
+
+    /// Binds every listen URL; throws (having bound nothing) when one fails.
+    func listen(on urls: [String]) throws {
+        var bound: [TCPListener] = []
+        do {
+            for url in urls {
+                guard let address = PeerAddress(url: url) else { throw TransportError.badURL(url) }
+                let listener = try TCPListener(loop: loop, host: address.host, port: address.port)
+                listener.onAccept = { [unowned self] in accept($0) }
+                bound.append(listener)
+                log.info("now listening for peers", ["address": .string(address.description)])
+            }
+        } catch {
+            for listener in bound { listener.close() }
+            throw error
+        }
+        listeners.append(contentsOf: bound)
+    }
+
+    /// The ports actually bound (useful after listening on port 0).
+    var listenPorts: [Int] { listeners.map(\.port) }
+
+    /// Adds a peer, or updates its URLs; the first connection attempt starts at once.
+    func setPeer(_ id: NodeID, urls: [String]) {
+        guard id != localID, !stopped else { return }
+        let addresses = urls.compactMap(PeerAddress.init(url:))
+        guard !addresses.isEmpty else {
+            log.warn("ignoring a peer without a usable URL", ["remote-peer-id": .string(hex(id)), "urls": .strings(urls)])
+            return
+        }
+        if let sender = senders[id] { return sender.update(addresses: addresses) }
+        let sender = PeerSender(peerID: id, addresses: addresses, localID: localID, clusterID: clusterID,
+                                loop: loop, log: log, limits: limits)
+        sender.onDropped = { [unowned self] peer, types in dropped(peer, types) }
+        senders[id] = sender
+        sender.start()
+    }
+
+    func removePeer(_ id: NodeID) {
+        senders.removeValue(forKey: id)?.stop()
+    }
+
+    var peers: [NodeID] { senders.keys.sorted() }
+
+    func isConnected(to id: NodeID) -> Bool { senders[id]?.isConnected ?? false }
+
+    /// Queues messages for their peers; they leave at the end of this loop iteration.
+    func send(_ messages: [Message]) {
+        guard !stopped else { return }
+        var droppedByPeer: [NodeID: [MessageType]] = [:]
+        for m in messages {
+            guard let sender = senders[m.to] else {
+                log.debug("ignored message to an unknown peer", ["remote-peer-id": .string(hex(m.to))])
+                continue
+            }
+            if !sender.enqueue(m.type, RaftCodec.encode(m)) { droppedByPeer[m.to, default: []].append(m.type) }
+        }
+        for peer in droppedByPeer.keys.sorted() { dropped(peer, droppedByPeer[peer]!) }
+        scheduleFlush()
+    }
+
+    func stop() {
+        guard !stopped else { return }
+        stopped = true
+        for listener in listeners { listener.close() }
+        listeners.removeAll()
+        for sender in senders.values { sender.stop() }
+        senders.removeAll()
+        for receiver in receivers.values { receiver.close() }
+    }
+
+    // MARK: Internals
+
+    private func scheduleFlush() {
+        guard !flushScheduled else { return }
+        flushScheduled = true
+        loop.deferToIterationEnd { [weak self] in
+            guard let self else { return }
+            flushScheduled = false
+            for id in senders.keys.sorted() { senders[id]!.flush() }
+        }
+    }
+
+    private func dropped(_ peer: NodeID, _ types: [MessageType]) {
+        if types.contains(.snapshot) { onSnapshotFailed?(peer) }
+        onUnreachable?(peer)
+    }
+
+    private func accept(_ connection: TCPConnection) {
+        guard !stopped else { return connection.close() }
+        let receiver = PeerReceiver(connection: connection, localID: localID, clusterID: clusterID, log: log, limits: limits)
+        receivers[ObjectIdentifier(receiver)] = receiver
+        receiver.onMessage = { [unowned self] in onMessage?($0) }
+        receiver.onClose = { [weak self] r in self?.receivers.removeValue(forKey: ObjectIdentifier(r)) }
+        receiver.start()
+    }
+}
+
+enum TransportError: Error, CustomStringConvertible {
+    case badURL(String)
+
+    var description: String {
+        switch self {
+        case .badURL(let url): return "cannot listen for peers on \(url): expected scheme://host:port"
+        }
+    }
+}
