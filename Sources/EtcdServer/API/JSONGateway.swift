@@ -54,9 +54,9 @@ final class JSONGateway {
     /// grpc-gateway's error body and its mapping of gRPC codes to HTTP statuses.
     private static func fail(_ status: GRPCStatus, _ responder: HTTPResponder) {
         var body = "{\"error\":"
-        JSONGateway.appendQuoted(status.message, to: &body)
+        JSONText.appendQuoted(status.message, to: &body)
         body += ",\"message\":"
-        JSONGateway.appendQuoted(status.message, to: &body)
+        JSONText.appendQuoted(status.message, to: &body)
         body += ",\"code\":\(status.code.rawValue)}"
         responder.respond(status: httpStatusCode(status.code), headers: [("Content-Type", "application/json")],
                           body: Array(body.utf8))
@@ -106,6 +106,12 @@ final class JSONGateway {
         return requests
     }
 
+    static func quoted(_ text: String) -> String {
+        var out = ""
+        JSONText.appendQuoted(text, to: &out)
+        return out
+    }
+
     static func httpStatusText(_ code: GRPCStatus.Code) -> String {
         switch httpStatusCode(code) {
         case 400: return "Bad Request"
@@ -138,21 +144,5 @@ final class JSONGateway {
         case .unavailable: return 503
         default: return 500
         }
-    }
-
-    private static func appendQuoted(_ s: String, to out: inout String) {
-        out += "\""
-        for scalar in s.unicodeScalars {
-            switch scalar {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if scalar.value < 0x20 { out += String(format: "\\u%04x", scalar.value) } else { out.unicodeScalars.append(scalar) }
-            }
-        }
-        out += "\""
     }
 }

@@ -52,7 +52,7 @@ final class GatewayStream<Response: SwiftProtobuf.Message>: ResponseStream {
     func finish(_ status: GRPCStatus) {
         guard !isClosed else { return }
         if status.code != .ok {
-            let error = #"{"error":{"grpc_code":\#(status.code.rawValue),"http_code":\#(JSONGateway.httpStatusCode(status.code)),"message":"\#(status.message)","http_status":"\#(JSONGateway.httpStatusText(status.code))"}}"#
+            let error = #"{"error":{"grpc_code":\#(status.code.rawValue),"http_code":\#(JSONGateway.httpStatusCode(status.code)),"message":\#(JSONGateway.quoted(status.message)),"http_status":"\#(JSONGateway.httpStatusText(status.code))"}}"#
             _ = responder.sendChunk(Array((error + "\n").utf8))
         }
         responder.finish()
