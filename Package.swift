@@ -9,10 +9,12 @@ let package = Package(
         .executable(name: "etcd", targets: ["etcd"]),
         .executable(name: "etcdctl", targets: ["etcdctl"]),
         .executable(name: "raft-sim", targets: ["raft-sim"]),
+        .executable(name: "benchmark", targets: ["benchmark"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
         // C libraries from Debian (libuv1-dev, libnghttp2-dev, libhttp-parser-dev, liblmdb-dev).
@@ -52,6 +54,10 @@ let package = Package(
             "EventLoop", "GRPC", "EtcdAPI", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ]),
         .executableTarget(name: "etcdctl", dependencies: ["EtcdClient"]),
+        // etcd's benchmark tool, for measuring Keel side by side with the real etcd.
+        .executableTarget(name: "benchmark", dependencies: [
+            "EtcdClient", "EtcdAPI", "EventLoop", .product(name: "Histogram", package: "hdrhistogram-swift"),
+        ]),
 
         .testTarget(name: "RaftTests", dependencies: ["Raft", "RaftSimulator"], resources: [.copy("testdata")]),
         .testTarget(name: "KVStoreTests", dependencies: ["KVStore"]),

@@ -4,7 +4,7 @@
 # (with etcd's Go client sources) that the compatibility tests run against.
 set -euo pipefail
 PACKAGES=(libuv1-dev libnghttp2-dev libhttp-parser-dev liblmdb-dev protobuf-compiler
-          golang-etcd-server-dev etcd-server etcd-client golang-go)
+          golang-etcd-server-dev etcd-server etcd-client golang-go jq curl)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
