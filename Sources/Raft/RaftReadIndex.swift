@@ -8,15 +8,17 @@ extension Raft {
             respondReadIndex(index: log.committed, from: m.from, context: m.context)
             return
         }
+        // Until an entry of this term commits, the commit index may be behind the true one —
+        // even for the only voter: after a restart its durable commit index may lag entries it
+        // had committed (and acknowledged) before the crash.
+        guard log.termOrZero(log.committed) == term else {
+            if pendingReadIndex.count < Self.pendingReadIndexLimit { pendingReadIndex.append(m) }
+            return
+        }
         // The only voter needs nobody's confirmation. (A removed or demoted leader whose
         // config has one voter left is not that voter: it must still ask.)
         if tracker.isSingleton && tracker.config.voters.incoming.ids.contains(id) {
             respondReadIndex(index: log.committed, from: m.from, context: m.context)
-            return
-        }
-        // Until an entry of this term commits, the commit index may be behind the true one.
-        guard log.termOrZero(log.committed) == term else {
-            if pendingReadIndex.count < Self.pendingReadIndexLimit { pendingReadIndex.append(m) }
             return
         }
         serveReadIndex(m)
