@@ -77,30 +77,46 @@ struct MaintenanceService {
         return response
     }
 
-    /// Streams a consistent copy of the backend in 32 KiB chunks, with the bytes left in each,
-    /// followed by the SHA-256 of the copy (etcd's integrity trailer, checked by `etcdctl`).
+    /// Streams a consistent copy of the backend in 32 KiB chunks read from a copy on disk (never
+    /// the whole file in memory), with the bytes left in each, followed by the SHA-256 of the
+    /// copy (etcd's integrity trailer, checked by `etcdctl`).
     private func sendSnapshot(_ stream: any ResponseStream<Etcdserverpb_SnapshotResponse>) {
         let path = member.options.snapDirectory + "/snapshot-\(member.loop.nowMilliseconds).tmp"
-        var bytes: Data
+        let file: FileHandle
+        let totalBytes: UInt64
         do {
             try member.store.writeSnapshot(to: path)
+            // The open handle keeps the copy alive; nothing is left behind if the stream dies.
             defer { try? FileManager.default.removeItem(atPath: path) }
-            bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+            file = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+            totalBytes = try file.seekToEnd() + UInt64(SHA256.digestBytes)
+            try file.seek(toOffset: 0)
         } catch {
             return stream.finish(GRPCStatus(code: .internalError, message: "\(error)"))
         }
-        bytes.append(contentsOf: SHA256.hash([UInt8](bytes)))
-        var offset = 0
+        var digest = SHA256()
+        var sent: UInt64 = 0
+        var pending: Data?  // a chunk the full stream did not take yet
         func pump() {
-            while offset < bytes.count {
-                let end = min(offset + 32 * 1024, bytes.count)
+            while sent < totalBytes {
+                if pending == nil {
+                    let blob = file.readData(ofLength: 32 * 1024)
+                    if blob.isEmpty {
+                        pending = Data(digest.finish())
+                    } else {
+                        digest.update(blob)
+                        pending = blob
+                    }
+                }
                 var chunk = Etcdserverpb_SnapshotResponse()
                 chunk.header = member.header()
-                chunk.blob = bytes.subdata(in: offset..<end)
-                chunk.remainingBytes = UInt64(bytes.count - end)
+                chunk.blob = pending!
+                chunk.remainingBytes = totalBytes - sent - UInt64(chunk.blob.count)
                 guard stream.send(chunk) else { return }  // resumes from onWritable
-                offset = end
+                sent += UInt64(chunk.blob.count)
+                pending = nil
             }
+            try? file.close()
             stream.onWritable = nil
             stream.finish(GRPCStatus(code: .ok, message: ""))
         }

@@ -223,8 +223,8 @@ public final class EtcdMember {
         let id = requestIDs.next()
         request.header.id = id
         let data: Data
-        do { data = try request.serializedData() } catch { return completion(.failure(.requestTooLargeServer)) }
-        guard data.count <= options.maxRequestBytes else { return completion(.failure(.requestTooLargeServer)) }
+        do { data = try request.serializedData() } catch { return completion(.failure(.requestTooLarge)) }
+        guard data.count <= options.maxRequestBytes else { return completion(.failure(.requestTooLarge)) }
         let bytes = [UInt8](data)
         do {
             try node.propose(bytes)
@@ -311,7 +311,6 @@ public final class EtcdMember {
         apply(rd.committedEntries)
         node.advance(rd)
         readyInFlight = false
-        campaignIfAlone()
         for read in reads.takeReady(appliedIndex: appliedIndex) { read(.success(())) }
         pump()
     }
