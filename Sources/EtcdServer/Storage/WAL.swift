@@ -63,7 +63,7 @@ public final class WAL: @unchecked Sendable {
         try WALFile.makeDirectories(directory)
         let dirFD = try WALFile.open(directory, flags: O_RDONLY | O_DIRECTORY)
         do {
-            guard flock(dirFD, LOCK_EX | LOCK_NB) == 0 else {
+            guard lockDirectory(dirFD) else {
                 throw WALError(.locked, "wal: directory \(directory) is in use by another process")
             }
             var recovery = try WALRecovery(directory: directory, segmentBytes: segmentBytes, directoryFD: dirFD)
@@ -75,6 +75,18 @@ public final class WAL: @unchecked Sendable {
             WALFile.close(dirFD)
             throw error
         }
+    }
+
+    /// Takes the directory's exclusive lock, waiting up to a second: a process being spawned
+    /// holds a copy of every descriptor (even close-on-exec ones) until its exec, so a lock
+    /// just released by `close()` can look taken for a moment. A live owner keeps it longer.
+    private static func lockDirectory(_ fd: Int32) -> Bool {
+        for attempt in 0..<100 {
+            if flock(fd, LOCK_EX | LOCK_NB) == 0 { return true }
+            guard errno == EWOULDBLOCK || errno == EINTR, attempt < 99 else { return false }
+            usleep(10_000)
+        }
+        return false
     }
 
     /// The segment files, oldest first (for operators and tests).
