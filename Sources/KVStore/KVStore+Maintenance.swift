@@ -55,4 +55,11 @@ extension KVStore {
         try backend.commit()
         try backend.copy(to: path, compact: false)
     }
+
+    /// Writes a consistent, compacted copy of what is committed to `path`, fsynced. Safe on the
+    /// threadpool while the loop thread keeps writing (LMDB readers never block the writer),
+    /// as long as the store is not closed meanwhile.
+    public func copyCommitted(to path: String) throws {
+        try backend.copy(to: path, compact: true)
+    }
 }

@@ -53,16 +53,23 @@ public final class KVStore {
                       nowMilliseconds: nowMilliseconds, syncMode: durableCommits ? .everyCommit : .manual)
     }
 
-    /// - Parameter syncMode: how much each `commitBatch` flushes (see `BackendSyncMode`).
+    /// - Parameters:
+    ///   - syncMode: how much each `commitBatch` flushes (see `BackendSyncMode`).
+    ///   - adoptingWatchers: the hub of a closed store this one replaces (a member installing
+    ///     a snapshot): its watchers carry over and catch up from this store's history.
     public init(directory: String, mapSizeBytes: Int = 8 << 30, minLeaseTTLSeconds: Int64 = 2,
-                nowMilliseconds: UInt64? = nil, syncMode: BackendSyncMode) throws {
+                nowMilliseconds: UInt64? = nil, syncMode: BackendSyncMode, adoptingWatchers: WatchHub? = nil) throws {
         backend = try LMDBBackend(directory: directory, mapSizeBytes: mapSizeBytes, syncMode: syncMode)
         alarms = AlarmStore(backend: backend)
         lessor = Lessor(backend: backend, minTTLSeconds: minLeaseTTLSeconds, nowMilliseconds: nowMilliseconds)
-        watchHub = WatchHub()
+        watchHub = adoptingWatchers ?? WatchHub()
         watchHub.source = self
         try restore()
+        watchHub.unsyncAll()
     }
+
+    /// Name of the backend's data file in the store's directory.
+    public static var dataFileName: String { LMDBBackend.dataFileName }
 
     deinit { backend.close() }
 

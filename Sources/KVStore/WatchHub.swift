@@ -101,6 +101,13 @@ public final class WatchHub {
     /// may then be sent with the current revision).
     public func isSynced(_ w: Watcher) -> Bool { w.state == .synced }
 
+    /// The store under the hub was replaced: every synced watcher catches up from the new
+    /// store's history instead of waiting for events that will never be notified.
+    func unsyncAll() {
+        for w in watchers.values where w.state == .synced { w.state = .unsynced }
+        orderCache = nil
+    }
+
     private func ordered(_ state: Watcher.State) -> [Watcher] {
         if orderCache == nil { orderCache = watchers.values.sorted { $0.serial < $1.serial } }
         return orderCache!.filter { $0.state == state }

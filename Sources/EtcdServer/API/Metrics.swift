@@ -20,6 +20,10 @@ struct Metrics {
         gauge("etcd_server_proposals_pending", "The current number of pending proposals to commit.", member.pendingProposals)
         counter("etcd_server_proposals_failed_total", "The total number of failed proposals seen.", member.metrics.proposalsFailed)
         counter("etcd_server_leader_changes_seen_total", "The number of leader changes seen.", member.metrics.leaderChanges)
+        // etcd labels these per peer; Keel counts per member.
+        counter("etcd_network_snapshot_send_success", "Total number of successful snapshot sends", member.metrics.snapshotsSent)
+        counter("etcd_network_snapshot_receive_success", "Total number of successful snapshot receives", member.metrics.snapshotsReceived)
+        counter("keel_server_snapshots_applied_total", "Snapshots from the leader installed in the backend.", member.metrics.snapshotsApplied)
         gauge("etcd_server_term", "The current term of the member.", member.term.rawValue)
         gauge("etcd_mvcc_db_total_size_in_bytes", "Total size of the underlying database physically allocated in bytes.", member.store.dbSizeBytes)
         gauge("etcd_mvcc_db_total_size_in_use_in_bytes", "Total size of the underlying database logically in use in bytes.", member.store.dbSizeInUseBytes)

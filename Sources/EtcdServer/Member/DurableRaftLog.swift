@@ -8,9 +8,10 @@ import Raft
 /// - `identity`: written once, first: member ID and cluster ID, checked on every restart;
 /// - `entry`: a Raft entry (a later entry at the same index replaces the suffix from there on);
 /// - `hardState`: term, vote and commit index;
-/// - `snapshot`: the index and term of a backend snapshot the log was compacted to.
+/// - `snapshot`: the index and term of a backend snapshot the log was compacted to;
+/// - `installedSnapshot`: a snapshot received from the leader: it replaces the whole log.
 final class DurableRaftLog {
-    enum RecordKind: UInt8 { case identity = 1, entry = 2, hardState = 3, snapshot = 4 }
+    enum RecordKind: UInt8 { case identity = 1, entry = 2, hardState = 3, snapshot = 4, installedSnapshot = 5 }
 
     struct Identity: Equatable {
         var memberID: NodeID
@@ -51,6 +52,9 @@ final class DurableRaftLog {
                 let meta = try RaftCodec.decodeSnapshotMetadata(record.payload)
                 entries.removeAll { $0.index <= meta.index }
                 snapshotMetadata = meta
+            case .installedSnapshot:
+                entries.removeAll()
+                snapshotMetadata = try RaftCodec.decodeSnapshotMetadata(record.payload)
             case nil:
                 throw WALError.unknownRecordType(record.type)
             }
@@ -95,6 +99,28 @@ final class DurableRaftLog {
         let keepFrom = metadata.index.rawValue > catchUpEntries ? metadata.index.rawValue - catchUpEntries : 0
         if keepFrom > storage.firstIndex().rawValue { try storage.compact(to: LogIndex(keepFrom)) }
         _ = try wal.removeSegments(through: metadata.index.rawValue)
+    }
+
+    /// Appends the record of a snapshot received from the leader (before the Ready's entries
+    /// and hard state, which `append` writes next): on replay the log restarts from it. Not
+    /// durable until `sync`; then call `didInstall`.
+    func appendInstalledSnapshot(_ metadata: SnapshotMetadata, hardState newState: HardState) throws {
+        guard let identity else { preconditionFailure("a snapshot needs the member identity") }
+        try wal.append([
+            WALRecord(type: RecordKind.identity.rawValue, payload: Self.encodeIdentity(identity)),
+            WALRecord(type: RecordKind.installedSnapshot.rawValue, payload: RaftCodec.encode(metadata)),
+            WALRecord(type: RecordKind.hardState.rawValue, payload: RaftCodec.encode(newState)),
+        ], firstIndex: metadata.index.rawValue)
+    }
+
+    /// After the installed snapshot's record is durable: the in-memory log restarts from it and
+    /// WAL segments before it go.
+    func didInstall(_ snapshot: Snapshot, hardState newState: HardState) throws {
+        try storage.applySnapshot(Snapshot(data: [], metadata: snapshot.metadata))
+        snapshotMetadata = snapshot.metadata
+        storage.setHardState(newState)
+        hardState = newState
+        _ = try wal.removeSegments(through: snapshot.metadata.index.rawValue)
     }
 
     /// Makes every appended record durable. Safe to run on the threadpool while the loop thread

@@ -11,7 +11,8 @@ public final class EtcdMember {
     public let options: MemberOptions
     public let loop: EventLoop
     let log: Logger
-    public let store: KVStore
+    /// Replaced (same watch hub) when a snapshot from the leader is installed.
+    public internal(set) var store: KVStore
     let raftLog: DurableRaftLog
     let node: RawNode
     public let memberID: NodeID
@@ -23,11 +24,11 @@ public final class EtcdMember {
     /// Leader and term as of the last Ready.
     public private(set) var leader: NodeID = .none
     public private(set) var term: Term = 0
-    public private(set) var appliedIndex: LogIndex = 0
-    public private(set) var commitIndex: LogIndex = 0
-    private var confState = ConfState()
-    private var snapshotIndex: LogIndex = 0
-    private var backendCommittedIndex: LogIndex = 0
+    public internal(set) var appliedIndex: LogIndex = 0
+    public internal(set) var commitIndex: LogIndex = 0
+    var confState = ConfState()
+    var snapshotIndex: LogIndex = 0
+    var backendCommittedIndex: LogIndex = 0
     public var lastIndex: LogIndex { raftLog.storage.lastIndex() }
     public var isLeader: Bool { leader == memberID }
     public var pendingProposals: Int { proposals.count }
@@ -40,15 +41,15 @@ public final class EtcdMember {
     private var published = false
     private var revokingLeases: Set<Int64> = []
     private var autoCompactor: AutoCompactor
-    private(set) var metrics = MemberMetrics()
+    var metrics = MemberMetrics()
     private var timers: [LoopTimer] = []
-    private var stopped = false
+    private(set) var stopped = false
     /// Raft messages to and from the other members.
     let transport: PeerTransport
     /// A gRPC connection to the leader, for the lease requests only the leader can answer.
     let leaderClient: LeaderClient
-    /// Snapshot transfer is not implemented yet: warn once per peer rather than per attempt.
-    private var snapshotWarned: Set<NodeID> = []
+    /// Backend copies being made for snapshots to peers (see EtcdMember+Snapshot).
+    let outgoingSnapshots = OutgoingSnapshots()
     /// Called once the member is published and serving (the leader is known).
     public var onReady: (() -> Void)?
 
@@ -57,12 +58,11 @@ public final class EtcdMember {
         self.loop = loop
         self.log = log
         try FileManager.default.createDirectory(atPath: options.snapDirectory, withIntermediateDirectories: true)
-        // The WAL is the durable record; the backend needs no fsync per commit (one per batch
-        // keeps its file consistent, and replay from the WAL restores what a crash lost).
-        store = try KVStore(directory: options.snapDirectory, mapSizeBytes: max(8 << 30, Int(options.quotaBackendBytes) * 2),
-                            minLeaseTTLSeconds: Self.minLeaseTTL(options), syncMode: .deferMeta)
-        store.quotaBytes = options.quotaBackendBytes
         raftLog = try DurableRaftLog.open(directory: options.resolvedWALDirectory)
+        // An install of a leader's snapshot that a crash interrupted is finished before the
+        // store opens (the WAL already names the snapshot).
+        try SnapshotFiles.recover(directory: options.snapDirectory, walSnapshotIndex: raftLog.snapshotMetadata?.index, log: log)
+        store = try Self.openStore(options)
 
         let initial = options.initialCluster.map { m in
             Member(id: Member.computeID(peerURLs: m.peerURLs, clusterToken: options.initialClusterToken),
@@ -131,7 +131,7 @@ public final class EtcdMember {
         try raftLog.didPersist(hardState: hardState, entries: entries)
     }
 
-    private static func minLeaseTTL(_ options: MemberOptions) -> Int64 {
+    static func minLeaseTTL(_ options: MemberOptions) -> Int64 {
         // etcd: 3/2 of the election timeout, rounded up to whole seconds.
         Int64((3 * options.electionTimeoutMilliseconds / 2 + 999) / 1000)
     }
@@ -161,6 +161,8 @@ public final class EtcdMember {
         transport.onMessage = { [unowned self] in receive($0) }
         transport.onUnreachable = { [unowned self] in node.reportUnreachable($0) }
         transport.onSnapshotFailed = { [unowned self] in node.reportSnapshot($0, failed: true) }
+        transport.snapshotDirectory = options.snapDirectory
+        transport.onSnapshot = { [unowned self] in receiveSnapshot($0, path: $1, reply: $2) }
         for m in members.values.sorted(by: { $0.id < $1.id }) where m.id != memberID {
             transport.setPeer(m.id, urls: m.peerURLs)
         }
@@ -172,7 +174,7 @@ public final class EtcdMember {
 
     /// A message from a peer. Stepping may produce work; `pump` picks it up in this iteration's
     /// check phase.
-    private func receive(_ m: Message) {
+    func receive(_ m: Message) {
         guard !stopped else { return }
         do {
             try node.step(m)
@@ -198,6 +200,7 @@ public final class EtcdMember {
         leaderClient.close()
         for completion in proposals.takeAll() { completion(.failure(.stopped)) }
         commitBackend()
+        outgoingSnapshots.waitForCopies()  // a copy reads the store being closed
         store.close()
         raftLog.close()
     }
@@ -279,6 +282,9 @@ public final class EtcdMember {
         }
         CrashPoints.hit("raftBeforeSave")
         do {
+            if let snapshot = rd.snapshot {
+                try raftLog.appendInstalledSnapshot(snapshot.metadata, hardState: installedHardState(rd))
+            }
             try raftLog.append(hardState: rd.hardState, entries: rd.entries)
         } catch {
             fatal("failed to append to the WAL", error)
@@ -300,6 +306,7 @@ public final class EtcdMember {
 
     private func finishReady(_ rd: Ready, messages: [Message]) {
         guard !stopped else { return }
+        if let snapshot = rd.snapshot { installSnapshot(snapshot, hardState: installedHardState(rd)) }
         do {
             try raftLog.didPersist(hardState: rd.hardState, entries: rd.entries)
         } catch {
@@ -319,19 +326,8 @@ public final class EtcdMember {
         var outgoing: [Message] = []
         outgoing.reserveCapacity(messages.count)
         for m in messages where m.to != memberID {
-            guard m.type == .snapshot else {
-                outgoing.append(m)
-                continue
-            }
-            // Snapshots here carry no backend data yet (the backend is not shipped to peers):
-            // sending one would leave the follower with an empty store. Fail it instead, so the
-            // leader keeps the follower in probe and retries later.
-            if snapshotWarned.insert(m.to).inserted {
-                log.warn("cannot send a snapshot to a peer: snapshot transfer is not supported yet", [
-                    "remote-peer-id": .string(hex(m.to)), "snapshot-index": .int(Int64(m.snapshot?.metadata.index.rawValue ?? 0)),
-                ])
-            }
-            node.reportSnapshot(m.to, failed: true)
+            // A snapshot goes with the backend, on a path of its own (EtcdMember+Snapshot).
+            if m.type == .snapshot { sendSnapshot(m) } else { outgoing.append(m) }
         }
         transport.send(outgoing)
     }
@@ -375,7 +371,7 @@ public final class EtcdMember {
     static let backendBatchIntervalMilliseconds: UInt64 = 100
     static let backendBatchLimit: UInt64 = 10_000
 
-    private func commitBackend() {
+    func commitBackend() {
         guard store.hasUncommittedWrites else { return }
         CrashPoints.hit("applyBeforeCommit")
         let start = MemberMetrics.now()
@@ -556,7 +552,7 @@ public final class EtcdMember {
         }
     }
 
-    private func fatal(_ what: String, _ error: Any) -> Never {
+    func fatal(_ what: String, _ error: Any) -> Never {
         log.fatal(what, ["error": .string("\(error)")])
     }
 }

@@ -4,6 +4,11 @@ import Glibc
 struct MemberMetrics {
     var leaderChanges = 0
     var proposalsFailed = 0
+    /// Snapshots (with their backend) sent to peers and accepted by them, received and
+    /// verified from the leader, and installed.
+    var snapshotsSent = 0
+    var snapshotsReceived = 0
+    var snapshotsApplied = 0
     /// etcd_disk_wal_fsync_duration_seconds: 1 ms to about 8 s, doubling.
     var walFsync = Histogram(bounds: (0..<14).map { 0.001 * Double(1 << $0) })
     /// etcd_disk_backend_commit_duration_seconds: same buckets.

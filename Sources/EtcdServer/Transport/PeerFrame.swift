@@ -10,10 +10,19 @@ import Raft
 /// the member ID it expects to reach); the accepting member answers a mismatch with `reject`
 /// (a human-readable reason) and closes. After the hello, the dialler sends only `message`
 /// frames: one Raft message each, in `RaftCodec`'s encoding.
+///
+/// A snapshot travels on a connection of its own (so the message stream never waits behind
+/// it): hello, `snapshotBegin`, the backend file as `snapshotChunk`s, `snapshotEnd` with its
+/// CRC-32C; the receiver answers one `snapshotResult` (empty when the snapshot was accepted,
+/// else the reason) and closes. See `SnapshotSender` and `SnapshotReceiver`.
 enum PeerFrame: Equatable {
     case hello(Hello)
     case message([UInt8])
     case reject(String)
+    case snapshotBegin(SnapshotBegin)
+    case snapshotChunk([UInt8])
+    case snapshotEnd(crc32c: UInt32)
+    case snapshotResult(String)
 
     struct Hello: Equatable {
         var clusterID: UInt64
@@ -21,7 +30,16 @@ enum PeerFrame: Equatable {
         var to: NodeID
     }
 
-    enum Kind: UInt8 { case hello = 1, message = 2, reject = 3 }
+    /// The size of the backend file that follows, and the Raft snapshot message (encoded).
+    struct SnapshotBegin: Equatable {
+        var fileBytes: UInt64
+        var message: [UInt8]
+    }
+
+    enum Kind: UInt8 {
+        case hello = 1, message = 2, reject = 3
+        case snapshotBegin = 4, snapshotChunk = 5, snapshotEnd = 6, snapshotResult = 7
+    }
 
     /// Bytes before the payload: length and kind.
     static let headerBytes = 5
@@ -40,6 +58,18 @@ enum PeerFrame: Equatable {
         case .reject(let reason):
             let payload = Array(reason.utf8.prefix(1024))
             return [Self.header(.reject, payloadBytes: payload.count), payload]
+        case .snapshotBegin(let begin):
+            var size: [UInt8] = []
+            Self.append(begin.fileBytes, to: &size)
+            return [Self.header(.snapshotBegin, payloadBytes: 8 + begin.message.count), size, begin.message]
+        case .snapshotChunk(let bytes):
+            return [Self.header(.snapshotChunk, payloadBytes: bytes.count), bytes]
+        case .snapshotEnd(let crc):
+            let payload = (0..<4).map { UInt8(truncatingIfNeeded: crc >> UInt32(24 - 8 * $0)) }
+            return [Self.header(.snapshotEnd, payloadBytes: 4), payload]
+        case .snapshotResult(let reason):
+            let payload = Array(reason.utf8.prefix(1024))
+            return [Self.header(.snapshotResult, payloadBytes: payload.count), payload]
         }
     }
 
@@ -63,6 +93,17 @@ enum PeerFrame: Equatable {
             return .message(Array(payload))
         case .reject:
             return .reject(String(decoding: payload, as: UTF8.self))
+        case .snapshotBegin:
+            guard payload.count > 8 else { return nil }
+            let size = payload.prefix(8).reduce(0) { $0 << 8 | UInt64($1) }
+            return .snapshotBegin(SnapshotBegin(fileBytes: size, message: Array(payload.dropFirst(8))))
+        case .snapshotChunk:
+            return .snapshotChunk(Array(payload))
+        case .snapshotEnd:
+            guard payload.count == 4 else { return nil }
+            return .snapshotEnd(crc32c: payload.reduce(0) { $0 << 8 | UInt32($1) })
+        case .snapshotResult:
+            return .snapshotResult(String(decoding: payload, as: UTF8.self))
         case nil:
             return nil
         }

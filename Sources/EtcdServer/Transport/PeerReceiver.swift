@@ -15,6 +15,14 @@ final class PeerReceiver {
 
     /// Each message received, in order.
     var onMessage: ((Message) -> Void)?
+    /// Starts receiving a snapshot on this connection (nil: snapshots are refused); throws the
+    /// reason to refuse this one.
+    var makeSnapshotReceiver: ((NodeID, PeerFrame.SnapshotBegin, TCPConnection) throws -> SnapshotReceiver)?
+    /// Takes a received and verified snapshot.
+    var onSnapshot: SnapshotReceiver.Handler?
+    private(set) var snapshot: SnapshotReceiver?
+    /// After refusing a snapshot, the rest of the connection's bytes are ignored until it closes.
+    private var draining = false
     /// After the connection closed, for whatever reason.
     var onClose: ((PeerReceiver) -> Void)?
 
@@ -37,9 +45,11 @@ final class PeerReceiver {
         connection.onClose = { [unowned self] _ in
             helloTimer?.cancel()
             helloTimer = nil
+            snapshot?.abort()
             let callback = onClose
             onClose = nil
             onMessage = nil
+            onSnapshot = nil
             callback?(self)
         }
         helloTimer = connection.loop.schedule(afterMilliseconds: Self.helloTimeoutMilliseconds) { [weak self] in
@@ -55,7 +65,7 @@ final class PeerReceiver {
     private func received(_ bytes: UnsafeRawBufferPointer) {
         decoder.append(bytes)
         do {
-            while !connection.isClosed, let frame = try decoder.next() {
+            while !connection.isClosed, !draining, let frame = try decoder.next() {
                 handle(frame)
             }
         } catch {
@@ -71,16 +81,47 @@ final class PeerReceiver {
         case (nil, .hello(let hello)):
             accept(hello)
         case (let from?, .message(let bytes)):
-            guard let message = try? RaftCodec.decodeMessage(bytes), message.to == localID, message.from == from else {
+            // A snapshot message needs its backend file: it only comes on a snapshot connection.
+            guard let message = try? RaftCodec.decodeMessage(bytes), message.to == localID, message.from == from,
+                  message.type != .snapshot
+            else {
                 log.warn("closing a peer connection after an invalid message", ["remote-peer-id": .string(hex(from))])
                 connection.close()
                 return
             }
             onMessage?(message)
+        case (let from?, .snapshotBegin(let begin)) where snapshot == nil:
+            do {
+                guard let make = makeSnapshotReceiver else { throw SnapshotError.protocolError("snapshots are not accepted") }
+                snapshot = try make(from, begin, connection)
+            } catch {
+                refuseSnapshot("\(error)")
+            }
+        case (_?, .snapshotChunk(let bytes)) where snapshot != nil:
+            do { try snapshot!.append(bytes) } catch { refuseSnapshot("\(error)") }
+        case (_?, .snapshotEnd(let crc)) where snapshot != nil:
+            connection.pauseReading()
+            do {
+                try snapshot!.finish(crc32c: crc, loop: connection.loop) { [weak self] message, path, reply in
+                    guard let handler = self?.onSnapshot else { return reply("the member is stopping") }
+                    handler(message, path, reply)
+                }
+            } catch {
+                refuseSnapshot("\(error)")
+            }
         default:
             log.warn("closing a peer connection after an unexpected frame", ["remote-addr": .string(connection.remoteAddress)])
             connection.close()
         }
+    }
+
+    private func refuseSnapshot(_ reason: String) {
+        log.warn("refused a database snapshot", ["remote-addr": .string(connection.remoteAddress), "error": .string(reason)])
+        snapshot?.abort()
+        draining = true
+        connection.pauseReading()
+        connection.write(PeerFrame.snapshotResult(reason).chunks)
+        connection.closeAfterPendingWrites()
     }
 
     private func accept(_ hello: PeerFrame.Hello) {

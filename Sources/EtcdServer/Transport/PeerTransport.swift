@@ -25,6 +25,14 @@ final class PeerTransport {
     var onUnreachable: ((NodeID) -> Void)?
     /// A snapshot message to `peer` was dropped.
     var onSnapshotFailed: ((NodeID) -> Void)?
+    /// Where received snapshot files are written; nil refuses incoming snapshots.
+    var snapshotDirectory: String?
+    /// Takes a received and verified snapshot (see `SnapshotReceiver`).
+    var onSnapshot: SnapshotReceiver.Handler?
+    /// Outgoing snapshot transfers, at most one per peer.
+    private var snapshotSenders: [NodeID: SnapshotSender] = [:]
+    /// The inbound connection receiving a snapshot: one at a time, whoever sends it.
+    private var snapshotReceiving: ObjectIdentifier?
 
     init(loop: EventLoop, localID: NodeID, clusterID: UInt64, log: Logger, limits: PeerTransportLimits = .init()) {
         self.loop = loop
@@ -73,6 +81,31 @@ final class PeerTransport {
 
     func removePeer(_ id: NodeID) {
         senders.removeValue(forKey: id)?.stop()
+        snapshotSenders[id]?.cancel()
+    }
+
+    /// Whether a snapshot is on its way to `peer`.
+    func isSendingSnapshot(to peer: NodeID) -> Bool { snapshotSenders[peer] != nil }
+
+    /// Streams snapshot message `m` with the backend file at `filePath` to its peer on a
+    /// connection of its own; `completion` gets nil once the peer accepted it, else the reason.
+    func sendSnapshot(_ m: Message, filePath: String, completion: @escaping (String?) -> Void) {
+        guard !stopped else { return completion("the transport is stopped") }
+        guard snapshotSenders[m.to] == nil else { return completion("a snapshot is already on its way to the peer") }
+        guard let address = senders[m.to]?.addresses.first else { return completion("unknown peer") }
+        let sender: SnapshotSender
+        do {
+            sender = try SnapshotSender(message: m, filePath: filePath, address: address, localID: localID,
+                                        clusterID: clusterID, loop: loop, log: log, limits: limits)
+        } catch {
+            return completion("cannot read the snapshot file: \(error)")
+        }
+        snapshotSenders[m.to] = sender
+        sender.onFinish = { [weak self] sender, failure in
+            if self?.snapshotSenders[sender.peerID] === sender { self?.snapshotSenders.removeValue(forKey: sender.peerID) }
+            completion(failure)
+        }
+        sender.start()
     }
 
     var peers: [NodeID] { senders.keys.sorted() }
@@ -101,6 +134,8 @@ final class PeerTransport {
         listeners.removeAll()
         for sender in senders.values { sender.stop() }
         senders.removeAll()
+        for sender in snapshotSenders.values { sender.cancel() }
+        snapshotSenders.removeAll()
         for receiver in receivers.values { receiver.close() }
     }
 
@@ -126,7 +161,22 @@ final class PeerTransport {
         let receiver = PeerReceiver(connection: connection, localID: localID, clusterID: clusterID, log: log, limits: limits)
         receivers[ObjectIdentifier(receiver)] = receiver
         receiver.onMessage = { [unowned self] in onMessage?($0) }
-        receiver.onClose = { [weak self] r in self?.receivers.removeValue(forKey: ObjectIdentifier(r)) }
+        receiver.onSnapshot = { [unowned self] m, path, reply in
+            guard let onSnapshot else { return reply("the member does not take snapshots") }
+            onSnapshot(m, path, reply)
+        }
+        receiver.makeSnapshotReceiver = { [unowned self, unowned receiver] peer, begin, connection in
+            guard let directory = snapshotDirectory else { throw SnapshotError.protocolError("this member does not take snapshots") }
+            guard snapshotReceiving == nil else { throw SnapshotError.protocolError("another snapshot is being received") }
+            let incoming = try SnapshotReceiver(peer: peer, begin: begin, localID: localID, connection: connection,
+                                                directory: directory, log: log)
+            snapshotReceiving = ObjectIdentifier(receiver)
+            return incoming
+        }
+        receiver.onClose = { [weak self] r in
+            self?.receivers.removeValue(forKey: ObjectIdentifier(r))
+            if self?.snapshotReceiving == ObjectIdentifier(r) { self?.snapshotReceiving = nil }
+        }
         receiver.start()
     }
 }
