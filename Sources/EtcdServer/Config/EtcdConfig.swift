@@ -106,6 +106,9 @@ public struct EtcdConfig: Sendable, Equatable {
     public var experimentalEnableLeaseCheckpoint = false
     public var experimentalEnableLeaseCheckpointPersist = false
     public var experimentalCompactionBatchLimit = 0
+    /// Entries the leader keeps behind a snapshot for slow followers (etcd 3.5's
+    /// --experimental-snapshot-catchup-entries; 3.4 hard-codes 5000). Not in 3.4's help text.
+    public var experimentalSnapshotCatchUpEntries: UInt64 = 5000
     public var experimentalWatchProgressNotifyInterval: Duration = .seconds(600)
     public var experimentalWarningApplyDuration: Duration = .milliseconds(100)
 

@@ -198,6 +198,7 @@ extension EtcdFlag {
         .bool("experimental-enable-lease-checkpoint", \.experimentalEnableLeaseCheckpoint),
         .bool("experimental-enable-lease-checkpoint-persist", \.experimentalEnableLeaseCheckpointPersist),
         .signed("experimental-compaction-batch-limit", \.experimentalCompactionBatchLimit),
+        .unsigned("experimental-snapshot-catchup-entries", \.experimentalSnapshotCatchUpEntries),
         .duration("experimental-watch-progress-notify-interval", \.experimentalWatchProgressNotifyInterval),
         .duration("experimental-warning-apply-duration", \.experimentalWarningApplyDuration),
         // Unsafe.

@@ -390,7 +390,7 @@ public final class EtcdMember {
             commitBackend()
             try store.sync()
             try raftLog.saveSnapshot(SnapshotMetadata(confState: confState, index: appliedIndex, term: term),
-                                     catchUpEntries: 5000)
+                                     catchUpEntries: options.snapshotCatchUpEntries)
             CrashPoints.hit("snapshotAfterSave")
             log.info("saved snapshot", ["snapshot-index": .int(Int64(appliedIndex.rawValue))])
             snapshotIndex = appliedIndex

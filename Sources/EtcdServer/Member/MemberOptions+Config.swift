@@ -14,6 +14,7 @@ extension MemberOptions {
         heartbeatIntervalMilliseconds = UInt64(config.heartbeatIntervalMs)
         electionTimeoutMilliseconds = UInt64(config.electionTimeoutMs)
         snapshotCount = config.snapshotCount
+        snapshotCatchUpEntries = config.experimentalSnapshotCatchUpEntries
         quotaBackendBytes = config.effectiveQuotaBackendBytes
         maxRequestBytes = Int(config.maxRequestBytes)
         maxTxnOps = Int(config.maxTxnOps)

@@ -19,6 +19,8 @@ public struct MemberOptions: Sendable {
     public var heartbeatIntervalMilliseconds: UInt64 = 100
     public var electionTimeoutMilliseconds: UInt64 = 1000
     public var snapshotCount: UInt64 = 100_000
+    /// Entries kept behind a snapshot so a slightly slow follower needs no snapshot.
+    public var snapshotCatchUpEntries: UInt64 = 5000
     public var quotaBackendBytes: Int64 = 2 << 30
     public var maxRequestBytes = 1_572_864
     public var maxTxnOps = 128

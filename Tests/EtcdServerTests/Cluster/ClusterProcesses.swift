@@ -33,6 +33,8 @@ extension EtcdIntegration {
         let root: String
         let nodes: [Node]
         let token: String
+        /// Flags every member gets after the cluster's own.
+        var extraArguments: [String] = []
 
         init(binary: String, size: Int) {
             self.binary = binary
@@ -52,7 +54,7 @@ extension EtcdIntegration {
                 "--listen-peer-urls", node.peerURL, "--initial-advertise-peer-urls", node.peerURL,
                 "--initial-cluster", initialCluster, "--initial-cluster-token", token,
                 "--initial-cluster-state", "new",
-            ]
+            ] + extraArguments
         }
 
         /// Starts every member, then waits until each one is healthy (it has a leader and serves
