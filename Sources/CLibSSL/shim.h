@@ -23,12 +23,14 @@ static inline long keel_ssl_ctx_set_modes(SSL_CTX *ctx) {
     return SSL_CTX_set_mode(ctx, SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER | SSL_MODE_ENABLE_PARTIAL_WRITE);
 }
 
-// ALPN on the server: the client's first protocol that we also speak ("h2" for gRPC,
-// "http/1.1" for the gateway on the same port); no overlap means no ALPN, not a failure.
+// ALPN on the server. gRPC clients offer only "h2"; clients that also offer "http/1.1" (curl,
+// browsers, Go's net/http) get HTTP/1.1, because Keel serves HTTP/2 only to gRPC and the JSON
+// gateway speaks HTTP/1.1 (the port mux sorts connections by the HTTP/2 preface). No overlap
+// means no ALPN, not a failure.
 static int keel_alpn_select(SSL *ssl, const unsigned char **out, unsigned char *outlen,
                             const unsigned char *in, unsigned int inlen, void *arg) {
     (void)ssl; (void)arg;
-    static const unsigned char ours[] = "\x02h2\x08http/1.1";
+    static const unsigned char ours[] = "\x08http/1.1\x02h2";
     unsigned char *selected = NULL;
     if (SSL_select_next_proto(&selected, outlen, ours, sizeof(ours) - 1, in, inlen) != OPENSSL_NPN_NEGOTIATED) {
         return SSL_TLSEXT_ERR_NOACK;

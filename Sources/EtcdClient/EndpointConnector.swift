@@ -20,6 +20,8 @@ final class EndpointConnector {
     private var closed = false
     private(set) var lastConnectError: String?
     private var cachedTLS: (options: TLSClientOptions, context: TLSContext)?
+    private var reconnectNotBefore: UInt64 = 0
+    private var reconnectScheduled = false
     /// Bound on requests parked while no endpoint is reachable.
     static let maxWaiters = 4096
 
@@ -65,6 +67,9 @@ final class EndpointConnector {
         guard client === failed else { return }
         client = nil
         failed.close()
+        // A server that accepts and then drops connections (a TLS 1.3 server refusing our
+        // certificate after the handshake) must not be redialled in a tight loop.
+        reconnectNotBefore = loop.nowMilliseconds + config.reconnectBackoffMilliseconds
         endpointIndex = (endpointIndex + 1) % config.endpoints.count
     }
 
@@ -79,6 +84,17 @@ final class EndpointConnector {
 
     private func startConnecting() {
         guard !connecting, !closed else { return }
+        let now = loop.nowMilliseconds
+        if now < reconnectNotBefore {
+            guard !reconnectScheduled else { return }
+            reconnectScheduled = true
+            loop.schedule(afterMilliseconds: reconnectNotBefore - now) { [weak self] in
+                guard let self else { return }
+                reconnectScheduled = false
+                if !waiters.isEmpty { startConnecting() }
+            }
+            return
+        }
         connecting = true
         attempt += 1
         let thisAttempt = attempt
