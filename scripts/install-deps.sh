@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Installs the Debian packages Keel needs, when missing: the C libraries it links, protoc and
+# Installs the Debian packages Keel needs, when missing: the C libraries it links (OpenSSL for
+# TLS, with the openssl CLI the TLS tests use to make certificates), protoc and
 # etcd's .proto files (for regenerating Sources/EtcdAPI), and the reference etcd, etcdctl and Go
 # (with etcd's Go client sources) that the compatibility tests run against.
 set -euo pipefail
-PACKAGES=(libuv1-dev libnghttp2-dev libhttp-parser-dev liblmdb-dev protobuf-compiler
+PACKAGES=(libuv1-dev libnghttp2-dev libhttp-parser-dev liblmdb-dev libssl-dev openssl protobuf-compiler
           golang-etcd-server-dev etcd-server etcd-client golang-go jq curl)
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -4,6 +4,9 @@ public struct Endpoint: Sendable, Equatable, CustomStringConvertible {
     public var text: String
     public var host: String
     public var port: Int
+    /// The scheme written, if any: "http" means plain TCP, "https" TLS, none follows the client's
+    /// TLS configuration (as clientv3 does).
+    public var scheme: String?
 
     public init(host: String, port: Int) {
         self.text = "\(host):\(port)"
@@ -11,13 +14,17 @@ public struct Endpoint: Sendable, Equatable, CustomStringConvertible {
         self.port = port
     }
 
-    /// Parses an endpoint; `https://` is refused because Keel's client has no TLS yet.
+    /// Parses an endpoint; unix sockets are refused (Keel's client dials TCP only).
     public init(parsing text: String) throws(EtcdError) {
         self.text = text
         var rest = Substring(text)
         if rest.hasPrefix("http://") {
             rest = rest.dropFirst("http://".count)
-        } else if rest.hasPrefix("https://") || rest.hasPrefix("unixs://") || rest.hasPrefix("unix://") {
+            scheme = "http"
+        } else if rest.hasPrefix("https://") {
+            rest = rest.dropFirst("https://".count)
+            scheme = "https"
+        } else if rest.hasPrefix("unixs://") || rest.hasPrefix("unix://") {
             throw EtcdError(code: .unimplemented, message: "unsupported endpoint scheme in \(text)")
         }
         if let slash = rest.firstIndex(of: "/") { rest = rest[..<slash] }

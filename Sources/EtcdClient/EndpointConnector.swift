@@ -1,5 +1,6 @@
 import EventLoop
 import GRPC
+import TLS
 
 /// Keeps one gRPC connection to one of the endpoints, failing over to the next endpoint when a
 /// connect attempt fails or times out. Loop thread only.
@@ -18,6 +19,9 @@ final class EndpointConnector {
     private var nextWaiterID = 0
     private var closed = false
     private(set) var lastConnectError: String?
+    private var cachedTLS: (options: TLSClientOptions, context: TLSContext)?
+    private var reconnectNotBefore: UInt64 = 0
+    private var reconnectScheduled = false
     /// Bound on requests parked while no endpoint is reachable.
     static let maxWaiters = 4096
 
@@ -63,6 +67,9 @@ final class EndpointConnector {
         guard client === failed else { return }
         client = nil
         failed.close()
+        // A server that accepts and then drops connections (a TLS 1.3 server refusing our
+        // certificate after the handshake) must not be redialled in a tight loop.
+        reconnectNotBefore = loop.nowMilliseconds + config.reconnectBackoffMilliseconds
         endpointIndex = (endpointIndex + 1) % config.endpoints.count
     }
 
@@ -77,6 +84,17 @@ final class EndpointConnector {
 
     private func startConnecting() {
         guard !connecting, !closed else { return }
+        let now = loop.nowMilliseconds
+        if now < reconnectNotBefore {
+            guard !reconnectScheduled else { return }
+            reconnectScheduled = true
+            loop.schedule(afterMilliseconds: reconnectNotBefore - now) { [weak self] in
+                guard let self else { return }
+                reconnectScheduled = false
+                if !waiters.isEmpty { startConnecting() }
+            }
+            return
+        }
         connecting = true
         attempt += 1
         let thisAttempt = attempt
@@ -84,7 +102,12 @@ final class EndpointConnector {
         let timer = loop.schedule(afterMilliseconds: config.dialTimeoutMilliseconds) { [weak self] in
             self?.attemptFailed(thisAttempt, "dial tcp \(endpoint.host):\(endpoint.port): i/o timeout")
         }
-        GRPCClient.connect(loop: loop, host: endpoint.host, port: endpoint.port) { [weak self] result in
+        let tls: TLSContext?
+        do { tls = try tlsContext(for: endpoint) } catch {
+            timer.cancel()
+            return loop.deferToIterationEnd { [weak self] in self?.attemptFailed(thisAttempt, error.message) }
+        }
+        GRPCClient.connect(loop: loop, host: endpoint.host, port: endpoint.port, tls: tls) { [weak self] result in
             timer.cancel()
             guard let self, thisAttempt == self.attempt, self.connecting, !self.closed else {
                 if case .success(let late) = result { late.close() }
@@ -95,6 +118,25 @@ final class EndpointConnector {
             case .failure(let status): self.attemptFailed(thisAttempt, status.message)
             }
         }
+    }
+
+    /// clientv3's choice: http plain, https TLS (with the configured settings or defaults), no
+    /// scheme TLS only when configured. The context is built once, on the loop.
+    private func tlsContext(for endpoint: Endpoint) throws(TLSError) -> TLSContext? {
+        let options: TLSClientOptions
+        switch endpoint.scheme {
+        case "http": return nil
+        case "https": options = config.tls ?? TLSClientOptions()
+        default:
+            guard let configured = config.tls else { return nil }
+            options = configured
+        }
+        if let cached = cachedTLS, cached.options == options { return cached.context }
+        var offered = options
+        offered.alpn = ["h2"]
+        let context = try TLSContext.client(offered)
+        cachedTLS = (options, context)
+        return context
     }
 
     private func connected(_ connected: GRPCClient) {

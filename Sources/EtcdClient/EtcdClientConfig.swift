@@ -1,3 +1,5 @@
+import TLS
+
 /// How a client reaches the cluster.
 public struct EtcdClientConfig: Sendable {
     public var endpoints: [Endpoint]
@@ -7,6 +9,9 @@ public struct EtcdClientConfig: Sendable {
     public var requestTimeoutMilliseconds: UInt64?
     /// Pause after every endpoint failed once, before trying the list again.
     public var reconnectBackoffMilliseconds: UInt64
+    /// TLS for endpoints without a scheme and for https endpoints (nil: https endpoints are
+    /// checked against the system's trusted roots, others are plain).
+    public var tls: TLSClientOptions?
 
     public init(endpoints: [Endpoint], dialTimeoutMilliseconds: UInt64 = 2000,
                 requestTimeoutMilliseconds: UInt64? = 5000, reconnectBackoffMilliseconds: UInt64 = 100) {

@@ -26,8 +26,11 @@ public enum EtcdMain {
             }
             for note in notes { log.log(note.level, note.message, fields: note.fields) }
             do {
-                let options = try MemberOptions(config: config)
-                let listens = config.listenClientURLs.map { EtcdServerProcess.Listen(host: $0.host, port: $0.port ?? 2379) }
+                var options = try MemberOptions(config: config)
+                options.security = try TransportSecurity(config: config, log: log)
+                let listens = config.listenClientURLs.map {
+                    EtcdServerProcess.Listen(host: $0.host, port: $0.port ?? 2379, secure: $0.isSecure)
+                }
                 return EtcdServerProcess(options: options, clientListens: listens, log: log).run()
             } catch {
                 log.warn("failed to verify flags", ["error": .string(error.message)])

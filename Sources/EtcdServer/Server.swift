@@ -9,12 +9,15 @@ public final class EtcdServerProcess {
     public struct Listen: Sendable {
         public var host: String
         public var port: Int
-        public init(host: String, port: Int) { self.host = host; self.port = port }
+        /// https: TLS with `MemberOptions.security.clientServer`.
+        public var secure: Bool
+        public init(host: String, port: Int, secure: Bool = false) { self.host = host; self.port = port; self.secure = secure }
     }
 
     private let options: MemberOptions
+    var memberOptions: MemberOptions { options }
     private let clientListens: [Listen]
-    private let log: Logger
+    let log: Logger
 
     public init(options: MemberOptions, clientListens: [Listen], log: Logger) {
         self.options = options
@@ -58,7 +61,7 @@ public final class EtcdServerProcess {
         for listen in clientListens {
             do {
                 let listener = try TCPListener(loop: loop, host: listen.host, port: listen.port)
-                listener.onAccept = { mux.accept($0) }
+                listener.onAccept = try clientAcceptor(listen, loop: loop, mux: mux)
                 listeners.append(listener)
             } catch {
                 log.error("failed to listen on client URL", ["address": .string("\(listen.host):\(listen.port)"), "error": .string("\(error)")])
@@ -70,7 +73,12 @@ public final class EtcdServerProcess {
         member.onReady = { [log, clientListens] in
             log.info("ready to serve client requests", [:])
             for listen in clientListens {
-                log.info("serving client traffic insecurely; this is strongly discouraged!", ["address": .string("\(listen.host):\(listen.port)")])
+                let address = LogValue.string("\(listen.host):\(listen.port)")
+                if listen.secure {
+                    log.info("serving client traffic securely", ["address": address])
+                } else {
+                    log.info("serving client traffic insecurely; this is strongly discouraged!", ["address": address])
+                }
             }
         }
         var signals: [SignalWatcher] = []

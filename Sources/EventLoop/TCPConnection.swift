@@ -18,6 +18,8 @@ public final class TCPConnection {
     public private(set) var pendingWriteBytes = 0
     public var writeLowWaterMark = 64 * 1024
     public private(set) var remoteAddress = "?"
+    /// TLS or another byte transformation, if installed (see `ConnectionLayer`).
+    public private(set) var layer: ConnectionLayer?
 
     init(loop: EventLoop) {
         self.loop = loop
@@ -119,7 +121,8 @@ public final class TCPConnection {
 
     private func didRead(count: Int, base: UnsafeMutablePointer<CChar>?) {
         if count > 0 {
-            onRead?(UnsafeRawBufferPointer(start: base, count: count))
+            let bytes = UnsafeRawBufferPointer(start: base, count: count)
+            if let layer { layer.received(bytes) } else { onRead?(bytes) }
         } else if count < 0 {
             let code = Int32(count)
             fail(code == LoopError.endOfFile ? nil : LoopError(code: code, operation: "read"))
@@ -132,8 +135,15 @@ public final class TCPConnection {
         write([bytes])
     }
 
-    /// Queues the chunks as one contiguous libuv write (one syscall when the socket is writable).
+    /// Queues the chunks as one contiguous libuv write (one syscall when the socket is writable),
+    /// through the layer when one is installed.
     public func write(_ chunks: [[UInt8]]) {
+        guard !isClosed else { return }
+        if let layer { layer.send(chunks) } else { writeToSocket(chunks) }
+    }
+
+    /// Writes bytes to the socket as they are, bypassing the layer (for the layer itself).
+    public func writeToSocket(_ chunks: [[UInt8]]) {
         guard !isClosed else { return }
         var total = 0
         for chunk in chunks { total += chunk.count }
@@ -206,6 +216,34 @@ public final class TCPConnection {
 
     /// Closes once every queued write has reached the kernel (e.g. after a final response).
     public func closeAfterPendingWrites() {
+        guard !isClosed, !closeWhenFlushed else { return }
+        layer?.closing()
+        if pendingWriteBytes == 0 { close() } else { closeWhenFlushed = true }
+    }
+
+    // MARK: layers
+
+    /// Installs a layer (TLS) before the protocol starts reading or writing.
+    public func install(_ layer: ConnectionLayer) {
+        precondition(self.layer == nil, "a connection has at most one layer")
+        self.layer = layer
+    }
+
+    /// Hands bytes the layer decoded to the protocol (`onRead`).
+    public func deliver(_ bytes: UnsafeRawBufferPointer) {
+        guard !isClosed else { return }
+        onRead?(bytes)
+    }
+
+    /// The common name of the peer's verified certificate (TLS with client certificates).
+    public var peerCommonName: String? { layer?.peerCommonName }
+
+    /// Closes because of an error in a layer (a failed TLS handshake) once the bytes already
+    /// queued (the layer's alert) are written; `onClose` gets `error`.
+    public func abort(_ error: LoopError) {
+        guard !isClosed else { return }
+        if closeError == nil { closeError = error }
+        onRead = nil
         if pendingWriteBytes == 0 { close() } else { closeWhenFlushed = true }
     }
 
@@ -220,6 +258,7 @@ public final class TCPConnection {
         onClose = nil
         onRead = nil
         onWritable = nil
+        layer = nil  // the layer may refer back to this connection
         callback?(error)
     }
 }

@@ -1,32 +1,37 @@
 import EventLoop
 import SwiftProtobuf
+import TLS
 
 /// A gRPC client connection (one HTTP/2 connection, many concurrent calls). Loop thread only.
 public final class GRPCClient: H2SessionDelegate {
     public let loop: EventLoop
     let session: H2Session
     private let authority: String
+    private let scheme: String
     private var calls: [Int32: ClientCall] = [:]
     private var closedByUser = false
     /// Largest response message accepted.
     public var maxReceiveMessageBytes = 64 << 20
 
-    init(connection: TCPConnection, authority: String) throws(H2Error) {
+    init(connection: TCPConnection, authority: String, secure: Bool = false) throws(H2Error) {
         loop = connection.loop
         self.authority = authority
+        scheme = secure ? "https" : "http"
         session = try H2Session(connection: connection, isServer: false)
         session.delegate = self
     }
 
-    public static func connect(loop: EventLoop, host: String, port: Int,
+    /// Connects over TCP, or over TLS when `tls` is a client context (ALPN "h2"; the handshake
+    /// completes, certificate checked, before `completion` gets the client).
+    public static func connect(loop: EventLoop, host: String, port: Int, tls: TLSContext? = nil,
                                completion: @escaping (Result<GRPCClient, GRPCStatus>) -> Void) {
-        TCPConnection.connect(loop: loop, host: host, port: port) { result in
+        let opened = { (result: Result<TCPConnection, any Error>) in
             switch result {
             case .failure(let error):
                 completion(.failure(GRPCStatus(.unavailable, "connection error: \(error)")))
             case .success(let connection):
                 do {
-                    let client = try GRPCClient(connection: connection, authority: "\(host):\(port)")
+                    let client = try GRPCClient(connection: connection, authority: "\(host):\(port)", secure: tls != nil)
                     connection.startReading()
                     completion(.success(client))
                 } catch {
@@ -34,6 +39,11 @@ public final class GRPCClient: H2SessionDelegate {
                     completion(.failure(GRPCStatus(.internalError, "\(error)")))
                 }
             }
+        }
+        if let tls {
+            tls.connect(loop: loop, host: host, port: port) { opened($0.mapError { $0 as any Error }) }
+        } else {
+            TCPConnection.connect(loop: loop, host: host, port: port) { opened($0.mapError { $0 as any Error }) }
         }
     }
 
@@ -105,7 +115,7 @@ public final class GRPCClient: H2SessionDelegate {
     private func startCall(_ path: String, metadata: [(String, String)],
                            timeoutMilliseconds: UInt64?) -> Result<ClientCall, GRPCStatus> {
         guard !isClosed else { return .failure(GRPCStatus(.unavailable, "transport is closing")) }
-        var headers = [(":method", "POST"), (":scheme", "http"), (":path", path), (":authority", authority),
+        var headers = [(":method", "POST"), (":scheme", scheme), (":path", path), (":authority", authority),
                        ("content-type", "application/grpc"), ("te", "trailers"), ("user-agent", "keel-grpc/1")]
         if let timeoutMilliseconds {
             headers.append(("grpc-timeout", GRPCTimeout.encode(milliseconds: timeoutMilliseconds)))

@@ -5,6 +5,8 @@ final class ServerCall {
     let streamID: Int32
     let path: String
     let headers: [(String, String)]
+    /// The verified client certificate's common name (TLS), taken when the call opens.
+    let peerCommonName: String?
     private weak var session: H2Session?
     private var deframer: MessageDeframer
     var deadlineMilliseconds: UInt64?
@@ -33,6 +35,7 @@ final class ServerCall {
         self.path = path
         self.headers = headers
         self.session = session
+        peerCommonName = session.connection.peerCommonName
         deframer = MessageDeframer(maxMessageBytes: maxMessageBytes)
         if let encoding = header("grpc-encoding") { deframer.encoding = encoding }
     }

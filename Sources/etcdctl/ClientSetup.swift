@@ -75,14 +75,13 @@ struct ClientSetup {
         return (clientConfig(), printer)
     }
 
-    /// TLS and authentication flags: etcdctl's own checks, then an explicit refusal, because
-    /// Keel's client has neither yet (ignoring them would talk to the server unauthenticated).
+    /// Authentication and discovery flags: etcdctl's own checks, then an explicit refusal,
+    /// because Keel's client has neither yet (ignoring them would talk to the server
+    /// unauthenticated). TLS flags are checked in `tlsOptions()`.
     func checkSecurityFlags() {
         for name in ["cert", "key", "cacert"] where invocation.flag(name).changed && invocation.string(name).isEmpty {
             exitWithError(ExitCode.badArgs, "empty string is passed to --\(name) option")
         }
-        let tls = ["cert", "key", "cacert"].contains { !invocation.string($0).isEmpty } || !invocation.bool("insecure-transport")
-        if tls { exitWithError(ExitCode.badArgs, "TLS (--cert, --key, --cacert, --insecure-transport=false) is not supported by Keel's etcdctl yet") }
         if !invocation.string("user").isEmpty {
             exitWithError(ExitCode.badArgs, "authentication (--user) is not supported by Keel's etcdctl yet")
         }
@@ -119,9 +118,11 @@ struct ClientSetup {
             do { parsed.append(try Endpoint(parsing: text)) } catch { exitWithError(ExitCode.badArgs, asEtcdError(error).message) }
         }
         if parsed.isEmpty { exitWithError(ExitCode.badConnection, "etcdclient: no available endpoints") }
-        return EtcdClientConfig(endpoints: parsed,
-                                dialTimeoutMilliseconds: max(invocation.flag("dial-timeout").durationMilliseconds, 1),
-                                requestTimeoutMilliseconds: commandTimeoutMilliseconds)
+        var config = EtcdClientConfig(endpoints: parsed,
+                                      dialTimeoutMilliseconds: max(invocation.flag("dial-timeout").durationMilliseconds, 1),
+                                      requestTimeoutMilliseconds: commandTimeoutMilliseconds)
+        config.tls = tlsOptions()
+        return config
     }
 
     var commandTimeoutMilliseconds: UInt64 { invocation.flag("command-timeout").durationMilliseconds }

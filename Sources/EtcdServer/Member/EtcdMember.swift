@@ -90,6 +90,7 @@ public final class EtcdMember {
         transport = PeerTransport(loop: loop, localID: memberID, clusterID: clusterID, log: log)
         leaderClient = LeaderClient(loop: loop)
         do {
+            try EtcdMember.applySecurity(options.security, transport: transport, leaderClient: leaderClient)
             try transport.listen(on: options.listenPeerURLs)
         } catch {
             raftLog.close()

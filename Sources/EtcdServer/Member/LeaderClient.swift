@@ -1,6 +1,7 @@
 import EventLoop
 import GRPC
 import Raft
+import TLS
 
 /// One gRPC connection to the leader's client URL, shared by every request a follower forwards
 /// (the lease requests only the leader can answer). A new leader, or a closed connection, means
@@ -12,6 +13,8 @@ final class LeaderClient {
     private var current: (leader: NodeID, address: PeerAddress, client: GRPCClient)?
     private var pending: (leader: NodeID, address: PeerAddress, waiters: [Completion])?
     private var closed = false
+    /// TLS for a leader whose client URL is https.
+    var tls: TLSContext?
 
     /// Requests waiting for a connection; past this, they fail at once (bounded memory).
     static let maxWaiters = 1024
@@ -39,7 +42,7 @@ final class LeaderClient {
         // A dial to a previous leader may still be under way: its waiters get that connection
         // (or its failure); later requests use the new one.
         pending = (leader, address, [completion])
-        GRPCClient.connect(loop: loop, host: address.host, port: address.port) { [weak self] result in
+        GRPCClient.connect(loop: loop, host: address.host, port: address.port, tls: address.isSecure ? tls : nil) { [weak self] result in
             guard let self else {
                 if case .success(let client) = result { client.close() }
                 return

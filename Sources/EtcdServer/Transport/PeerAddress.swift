@@ -2,12 +2,15 @@
 struct PeerAddress: Equatable, CustomStringConvertible {
     var host: String
     var port: Int
+    /// https (or unixs): the connection speaks TLS.
+    var isSecure = false
 
     /// Parses an etcd peer URL; nil for anything that is not `scheme://host:port`.
     init?(url: String) {
         guard let parsed = try? EtcdURL.parse(url), !parsed.isUnix, let port = parsed.port else { return nil }
         host = parsed.host
         self.port = port
+        isSecure = parsed.isSecure
     }
 
     init(host: String, port: Int) {

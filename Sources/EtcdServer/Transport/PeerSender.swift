@@ -1,5 +1,6 @@
 import EventLoop
 import Raft
+import TLS
 
 /// The outbound side of the transport for one peer: a persistent TCP connection that carries
 /// Raft messages to it. Messages queued during one loop iteration go out as one socket write.
@@ -25,6 +26,8 @@ final class PeerSender {
     private var retryTimer: LoopTimer?
     /// Whether the last connection was established: transitions are logged, retries are not.
     private var wasActive = false
+    /// Dials https peer addresses with TLS (nil: such addresses cannot be reached).
+    var tls: TLSContext?
 
     /// Messages that could not be sent (queue full, connection lost); the transport reports
     /// the peer unreachable, and failed snapshots, to Raft.
@@ -99,7 +102,7 @@ final class PeerSender {
         retryTimer = nil
         let address = addresses[nextAddress % addresses.count]
         state = .connecting
-        TCPConnection.connect(loop: loop, host: address.host, port: address.port) { [weak self] result in
+        dial(address) { [weak self] result in
             guard let self else {
                 if case .success(let connection) = result { connection.close() }
                 return
@@ -113,6 +116,15 @@ final class PeerSender {
             case .failure(let error): lost(reason: "\(error)", rejected: false)
             }
         }
+    }
+
+    /// TCP, or TLS for an https peer URL.
+    private func dial(_ address: PeerAddress, _ completion: @escaping (Result<TCPConnection, any Error>) -> Void) {
+        guard address.isSecure else {
+            return TCPConnection.connect(loop: loop, host: address.host, port: address.port) { completion($0.mapError { $0 }) }
+        }
+        guard let tls else { return completion(.failure(TLSError("no TLS configuration to dial https peer \(address)"))) }
+        tls.connect(loop: loop, host: address.host, port: address.port) { completion($0.mapError { $0 }) }
     }
 
     private func connected(_ connection: TCPConnection, to address: PeerAddress) {

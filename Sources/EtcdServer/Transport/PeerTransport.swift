@@ -17,6 +17,8 @@ final class PeerTransport {
     private var senders: [NodeID: PeerSender] = [:]
     private var receivers: [ObjectIdentifier: PeerReceiver] = [:]
     private var flushScheduled = false
+    /// TLS for https peer URLs: `server` for our listeners, `client` to dial peers.
+    var tls = PeerTLS()
     private var stopped = false
 
     /// A message from a peer, addressed to this member.
@@ -49,7 +51,11 @@ final class PeerTransport {
             for url in urls {
                 guard let address = PeerAddress(url: url) else { throw TransportError.badURL(url) }
                 let listener = try TCPListener(loop: loop, host: address.host, port: address.port)
-                listener.onAccept = { [unowned self] in accept($0) }
+                let secure = try tls.acceptor(for: address, log: log)
+                listener.onAccept = { [unowned self] connection in
+                    if let secure, !secure(connection) { return }
+                    accept(connection)
+                }
                 bound.append(listener)
                 log.info("now listening for peers", ["address": .string(address.description)])
             }
@@ -75,6 +81,7 @@ final class PeerTransport {
         let sender = PeerSender(peerID: id, addresses: addresses, localID: localID, clusterID: clusterID,
                                 loop: loop, log: log, limits: limits)
         sender.onDropped = { [unowned self] peer, types in dropped(peer, types) }
+        sender.tls = tls.client
         senders[id] = sender
         sender.start()
     }
