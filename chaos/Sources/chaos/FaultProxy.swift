@@ -107,8 +107,8 @@ final class ProxiedConnection {
     }
 
     func start(targetPort: Int) {
-        inbound.onRead = { [unowned self] bytes in received(Array(bytes)) }
-        inbound.onClose = { [unowned self] _ in closeBoth() }
+        inbound.onRead = { [weak self] bytes in self?.received(Array(bytes)) }
+        inbound.onClose = { [weak self] _ in self?.closeBoth() }
         inbound.startReading()
         TCPConnection.connect(loop: inbound.loop, host: "127.0.0.1", port: targetPort) { [self] result in
             switch result {
