@@ -17,11 +17,13 @@ public enum LinearizabilityChecker {
 
     public enum Result: String, Sendable, Equatable { case linearizable, notLinearizable = "not-linearizable", gaveUp = "gave-up" }
 
-    /// Checks every key; `maxStepsPerKey` bounds the search (the verdict is then `gaveUp`).
-    public static func check(_ history: [RegisterOperation], maxStepsPerKey: Int = 20_000_000) -> [KeyVerdict] {
+    /// Checks every key; `maxStepsPerKey` and `secondsPerKey` bound the search (the verdict
+    /// is then `gaveUp`).
+    public static func check(_ history: [RegisterOperation], maxStepsPerKey: Int = 20_000_000,
+                             secondsPerKey: Double = 30) -> [KeyVerdict] {
         var byKey: [String: [RegisterOperation]] = [:]
         for op in history { byKey[op.key, default: []].append(op) }
-        return byKey.keys.sorted().map { key in checkKey(key, byKey[key]!, maxSteps: maxStepsPerKey) }
+        return byKey.keys.sorted().map { key in checkKey(key, byKey[key]!, maxSteps: maxStepsPerKey, seconds: secondsPerKey) }
     }
 
     /// The operations the search must place: definite outcomes, plus writes that may have applied.
@@ -35,10 +37,10 @@ public enum LinearizabilityChecker {
         }
     }
 
-    public static func checkKey(_ key: String, _ all: [RegisterOperation], maxSteps: Int) -> KeyVerdict {
+    public static func checkKey(_ key: String, _ all: [RegisterOperation], maxSteps: Int, seconds: Double = 30) -> KeyVerdict {
         let ops = relevant(all)
         var search = Search(ops: ops)
-        let result = search.run(maxSteps: maxSteps)
+        let result = search.run(maxSteps: maxSteps, deadline: CheckerClock.now() + UInt64(seconds * 1e9))
         let witness = result == .notLinearizable ? search.witness() : []
         return KeyVerdict(key: key, operations: ops.count, result: result, witness: witness)
     }
@@ -112,7 +114,7 @@ struct Search {
         if e.next >= 0 { entries[e.next].prev = call }
     }
 
-    mutating func run(maxSteps: Int) -> LinearizabilityChecker.Result {
+    mutating func run(maxSteps: Int, deadline: UInt64) -> LinearizabilityChecker.Result {
         var bits = [UInt64](repeating: 0, count: (ops.count + 63) / 64)
         var state = RegisterModel.initial
         var cache = Set<Seen>()
@@ -122,6 +124,7 @@ struct Search {
         while entries[head].next >= 0 {
             steps += 1
             if steps > maxSteps { return .gaveUp }
+            if steps & 0xFFF == 0 && CheckerClock.now() > deadline { return .gaveUp }
             let e = entries[entry]
             if e.isCall {
                 if let next = RegisterModel.step(state, ops[e.op]) {

@@ -20,8 +20,9 @@ public struct Verdict: Codable, Sendable, Equatable {
 
 extension LinearizabilityChecker {
     /// One verdict for the whole history, from the per-key results.
-    public static func verdict(_ history: [RegisterOperation], maxStepsPerKey: Int = 20_000_000) -> Verdict {
-        let keys = check(history, maxStepsPerKey: maxStepsPerKey)
+    public static func verdict(_ history: [RegisterOperation], maxStepsPerKey: Int = 20_000_000,
+                               secondsPerKey: Double = 30) -> Verdict {
+        let keys = check(history, maxStepsPerKey: maxStepsPerKey, secondsPerKey: secondsPerKey)
         let checked = keys.reduce(0) { $0 + $1.operations }
         let bad = keys.filter { $0.result == .notLinearizable }
         let gaveUp = keys.filter { $0.result == .gaveUp }

@@ -15,6 +15,8 @@ struct RunSummary: Codable {
     var failed = 0
     var unknown = 0
     var checkerSeconds = 0.0
+    var storeEvents = 0
+    var unknownNeverApplied = 0
     var verdicts: [Verdict] = []
 
     var passed: Bool { !verdicts.isEmpty && verdicts.allSatisfy(\.passed) }
@@ -32,7 +34,7 @@ struct RunSummary: Codable {
         let faultText = kinds.keys.sorted().map { "\($0)×\(kinds[$0]!)" }.joined(separator: ", ")
         var out = [
             "faults: \(faults.count)" + (faults.isEmpty ? "" : " (\(faultText))") + ", proxy connection resets: \(proxyResets)",
-            "ops: \(operations) (ok \(ok), fail \(failed), unknown \(unknown)); checker \(String(format: "%.2f", checkerSeconds))s",
+            "ops: \(operations) (ok \(ok), fail \(failed), unknown \(unknown), of which never applied \(unknownNeverApplied)); store events \(storeEvents); search \(String(format: "%.2f", checkerSeconds))s",
         ]
         for v in verdicts {
             out.append("\(v.label) \(v.check): \(v.detail)")
