@@ -66,7 +66,7 @@ struct KVService {
         func serve() {
             do throws(EtcdError) { call.respond(try body()) } catch { call.fail(error.status) }
         }
-        if serializable { return serve() }
+        if serializable || Canary.linearizableReadWithoutReadIndex.isArmed { return serve() }
         member.linearizableRead(timeoutMilliseconds: call.remainingMilliseconds(now: member.loop.nowMilliseconds)) { result in
             switch result {
             case .success: serve()

@@ -1,0 +1,22 @@
+/// SplitMix64: a small deterministic generator, so one seed reproduces a run's schedule and
+/// workload choices on any machine.
+public struct SeededGenerator: RandomNumberGenerator, Sendable {
+    private var state: UInt64
+
+    public init(seed: UInt64) { state = seed }
+
+    public mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+
+    /// A generator for a sub-stream (e.g. one client), independent of how much the parent drew.
+    public func derived(_ salt: UInt64) -> SeededGenerator {
+        var copy = SeededGenerator(seed: state ^ (salt &* 0xD1B5_4A32_D192_ED03))
+        _ = copy.next()
+        return copy
+    }
+}

@@ -1,0 +1,49 @@
+import ChaosCheckers
+
+/// The faults the nemesis knows. Targets ("leader", "follower") are resolved when the step
+/// runs, from the members' own status; everything else comes from the seed.
+enum FaultKind: String, CaseIterable, Sendable, Codable {
+    case killLeader, killFollower, killQuorum
+    case termLeader, termFollower
+    case pauseLeader, pauseFollower
+    case isolateLeader, isolateFollower
+    case majorityMinority
+    case oneWayFromLeader, oneWayToLeader
+    case delay, drop, resetLinks
+
+    /// Faults on peer links make no sense with one member.
+    var needsPeers: Bool {
+        switch self {
+        case .killLeader, .killFollower, .termLeader, .termFollower, .pauseLeader, .pauseFollower, .killQuorum: false
+        default: true
+        }
+    }
+}
+
+/// One step of the schedule: at `atSeconds` apply `kind`, hold it `holdSeconds`, then heal.
+struct NemesisStep: Sendable, Codable, Equatable {
+    var atSeconds: Double
+    var kind: FaultKind
+    var holdSeconds: Double
+    /// Seeded draw used to pick among equal candidates (which follower, which links).
+    var pick: UInt64
+}
+
+enum NemesisSchedule {
+    /// Bounded: at most `maxSteps`, all inside [warmup, seconds - 1].
+    static func make(_ scenario: Scenario, seed: UInt64, maxSteps: Int = 24) -> [NemesisStep] {
+        var rng = SeededGenerator(seed: seed).derived(0x4E454D)
+        let kinds = scenario.faults.filter { scenario.members > 1 || !$0.needsPeers }
+        guard !kinds.isEmpty else { return [] }
+        var steps: [NemesisStep] = []
+        var t = 1.5
+        while steps.count < maxSteps {
+            let hold = Double.random(in: 1.0...3.0, using: &rng)
+            guard t + hold <= scenario.seconds - 1 else { break }
+            let kind = kinds[Int.random(in: 0..<kinds.count, using: &rng)]
+            steps.append(NemesisStep(atSeconds: t, kind: kind, holdSeconds: hold, pick: rng.next()))
+            t += hold + Double.random(in: 0.8...2.0, using: &rng)
+        }
+        return steps
+    }
+}

@@ -1,0 +1,158 @@
+import ChaosCheckers
+import Foundation
+import Glibc
+
+/// A fault as it happened: when, what, on whom.
+struct FaultEvent: Codable, Sendable {
+    var atSeconds: Double
+    var healedSeconds: Double?
+    var kind: FaultKind
+    var targets: [String]
+    var detail: String
+}
+
+/// Runs a schedule against a cluster on the orchestrating thread: apply, hold, heal.
+final class NemesisRunner {
+    private let cluster: ChaosCluster
+    private let clock: MonotonicClock
+    private(set) var events: [FaultEvent] = []
+    private var killed: Set<Int> = []
+    private var paused: Set<Int> = []
+
+    init(cluster: ChaosCluster, clock: MonotonicClock) {
+        self.cluster = cluster
+        self.clock = clock
+    }
+
+    func run(_ steps: [NemesisStep], log: (String) -> Void) {
+        for step in steps {
+            sleep(until: step.atSeconds)
+            var event = apply(step)
+            log(String(format: "%6.2fs fault %@ %@ %@", event.atSeconds, step.kind.rawValue, event.targets.joined(separator: ","), event.detail))
+            sleep(until: step.atSeconds + step.holdSeconds)
+            healAll()
+            event.healedSeconds = clock.seconds
+            events.append(event)
+        }
+    }
+
+    private func sleep(until seconds: Double) {
+        let remaining = seconds - clock.seconds
+        if remaining > 0 { usleep(UInt32(remaining * 1_000_000)) }
+    }
+
+    private var n: Int { cluster.members.count }
+
+    /// Candidates other than the leader, ordered; `pick` chooses deterministically among them.
+    private func others(than leader: Int) -> [Int] { (0..<n).filter { $0 != leader } }
+
+    private func apply(_ step: NemesisStep) -> FaultEvent {
+        let at = clock.seconds
+        let leader = cluster.leader() ?? Int(step.pick % UInt64(n))
+        let follower = n > 1 ? others(than: leader)[Int(step.pick % UInt64(n - 1))] : leader
+        var targets: [Int] = []
+        var detail = ""
+        switch step.kind {
+        case .killLeader: targets = [leader]; signal(targets, SIGKILL)
+        case .killFollower: targets = [follower]; signal(targets, SIGKILL)
+        case .killQuorum: targets = quorum(leader: leader, pick: step.pick); signal(targets, SIGKILL)
+        case .termLeader: targets = [leader]; signal(targets, SIGTERM)
+        case .termFollower: targets = [follower]; signal(targets, SIGTERM)
+        case .pauseLeader: targets = [leader]; signal(targets, SIGSTOP)
+        case .pauseFollower: targets = [follower]; signal(targets, SIGSTOP)
+        case .isolateLeader, .isolateFollower:
+            let t = step.kind == .isolateLeader ? leader : follower
+            targets = [t]
+            partition([t], others(than: t), bothWays: true)
+            detail = "both ways"
+        case .majorityMinority:
+            let minority = minorityWith(leader, pick: step.pick)
+            targets = minority
+            partition(minority, (0..<n).filter { !minority.contains($0) }, bothWays: true)
+            detail = "minority holds the leader"
+        case .oneWayFromLeader:
+            targets = [leader]
+            partition([leader], others(than: leader), bothWays: false)
+            detail = "leader's messages lost, it still hears the others"
+        case .oneWayToLeader:
+            targets = [leader]
+            partition(others(than: leader), [leader], bothWays: false)
+            detail = "messages to the leader lost"
+        case .delay:
+            let fault = LinkFault(delayMilliseconds: 75, jitterMilliseconds: 50)
+            allLinks(fault)
+            targets = (0..<n).map { $0 }
+            detail = fault.description
+        case .drop:
+            let fault = LinkFault(dropRate: 0.5)
+            allLinks(fault)
+            targets = (0..<n).map { $0 }
+            detail = fault.description
+        case .resetLinks:
+            let links = allLinkList()
+            cluster.withProxy { proxy in for l in links { proxy.reset(l) } }
+            targets = (0..<n).map { $0 }
+            detail = "every peer connection reset"
+        }
+        return FaultEvent(atSeconds: at, kind: step.kind, targets: targets.map { "m\($0 + 1)" }, detail: detail)
+    }
+
+    /// A majority including the leader.
+    private func quorum(leader: Int, pick: UInt64) -> [Int] {
+        let size = n / 2 + 1
+        var rest = others(than: leader)
+        rest.rotate(by: Int(pick % UInt64(max(rest.count, 1))))
+        return [leader] + rest.prefix(size - 1)
+    }
+
+    /// A minority including the leader (just the leader with three members).
+    private func minorityWith(_ leader: Int, pick: UInt64) -> [Int] {
+        let size = max(1, (n - 1) / 2)
+        var rest = others(than: leader)
+        rest.rotate(by: Int(pick % UInt64(max(rest.count, 1))))
+        return [leader] + rest.prefix(size - 1)
+    }
+
+    private func signal(_ targets: [Int], _ sig: Int32) {
+        for t in targets {
+            cluster.members[t].signal(sig)
+            if sig == SIGSTOP { paused.insert(t) } else { killed.insert(t) }
+        }
+    }
+
+    private func partition(_ a: [Int], _ b: [Int], bothWays: Bool) {
+        var links: [Link] = []
+        for x in a { for y in b { links.append(Link(from: x, to: y)); if bothWays { links.append(Link(from: y, to: x)) } } }
+        cluster.withProxy { proxy in for l in links { proxy.set(l, LinkFault(blackhole: true)) } }
+    }
+
+    private func allLinkList() -> [Link] {
+        (0..<n).flatMap { a in (0..<n).filter { $0 != a }.map { Link(from: a, to: $0) } }
+    }
+
+    private func allLinks(_ fault: LinkFault) {
+        let links = allLinkList()
+        cluster.withProxy { proxy in for l in links { proxy.set(l, fault) } }
+    }
+
+    /// Undoes everything: links healed, paused members continued, stopped members restarted.
+    func healAll() {
+        cluster.withProxy { $0.healAll() }
+        for t in paused.sorted() { cluster.members[t].signal(SIGCONT) }
+        paused.removeAll()
+        for t in killed.sorted() where !cluster.members[t].isRunning {
+            do { try cluster.start(cluster.members[t]) } catch {
+                FileHandle.standardError.write(Data("chaos: restarting m\(t + 1) failed: \(error)\n".utf8))
+            }
+        }
+        killed.removeAll()
+    }
+}
+
+extension Array {
+    mutating func rotate(by k: Int) {
+        guard !isEmpty else { return }
+        let s = ((k % count) + count) % count
+        self = Array(self[s...] + self[..<s])
+    }
+}
