@@ -13,10 +13,7 @@ enum RootCommand {
             SnapshotCommands.make(),
             Unsupported.command("make-mirror [options] <destination>", "Makes a mirror at the destination etcd cluster"),
             Unsupported.command("migrate", "Migrates keys in a v2 store to a mvcc store"),
-            Unsupported.command("lock <lockname> [exec-command arg1 arg2 ...]", "Acquires a named lock",
-                                flags: [Flag("ttl", kind: .int64, defaultValue: "10", usage: "timeout for session")]),
-            Unsupported.command("elect <election-name> [proposal]", "Observes and participates in leader election",
-                                flags: [Flag("listen", shorthand: "l", kind: .bool, defaultValue: "false", usage: "observation mode")]),
+            LockCommands.lock(), LockCommands.elect(),
             Unsupported.group("auth <enable or disable>", "Enable or disable authentication",
                               [("enable", "Enables authentication"), ("disable", "Disables authentication")]),
             Unsupported.group("user <subcommand>", "User related commands", [
