@@ -53,7 +53,7 @@ let package = Package(
         .target(name: "EtcdClient", dependencies: [
             "EventLoop", "GRPC", "EtcdAPI", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ]),
-        .executableTarget(name: "etcdctl", dependencies: ["EtcdClient"]),
+        .executableTarget(name: "etcdctl", dependencies: ["EtcdClient", "EtcdServer", "KVStore"]),
         // etcd's benchmark tool, for measuring Keel side by side with the real etcd.
         .executableTarget(name: "benchmark", dependencies: [
             "EtcdClient", "EtcdAPI", "EventLoop", .product(name: "Histogram", package: "hdrhistogram-swift"),
