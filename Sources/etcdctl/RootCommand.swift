@@ -11,7 +11,7 @@ enum RootCommand {
             Unsupported.command("move-leader <transferee-member-id>", "Transfers leadership to another etcd cluster member."),
             WatchCommand.make(), ClusterCommands.version(), LeaseCommands.make(), ClusterCommands.member(),
             SnapshotCommands.make(),
-            Unsupported.command("make-mirror [options] <destination>", "Makes a mirror at the destination etcd cluster"),
+            MakeMirrorCommand.make(),
             Unsupported.command("migrate", "Migrates keys in a v2 store to a mvcc store"),
             LockCommands.lock(), LockCommands.elect(),
             Unsupported.group("auth <enable or disable>", "Enable or disable authentication",
