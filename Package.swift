@@ -58,7 +58,7 @@ let package = Package(
         .target(name: "EtcdClient", dependencies: [
             "EventLoop", "TLS", "GRPC", "EtcdAPI", .product(name: "SwiftProtobuf", package: "swift-protobuf"),
         ]),
-        .executableTarget(name: "etcdctl", dependencies: ["EtcdClient"]),
+        .executableTarget(name: "etcdctl", dependencies: ["EtcdClient", "EtcdServer", "KVStore"]),
         // etcd's benchmark tool, for measuring Keel side by side with the real etcd.
         .executableTarget(name: "benchmark", dependencies: [
             "EtcdClient", "EtcdAPI", "EventLoop", .product(name: "Histogram", package: "hdrhistogram-swift"),

@@ -9,9 +9,7 @@ enum SnapshotCommands {
         let snapshot = Command(use: "snapshot <subcommand>", short: "Manages etcd node snapshots")
         let save = Command(use: "save <filename>", short: "Stores an etcd node backend snapshot to a given file", run: save)
         snapshot.add(
-            save,
-            Unsupported.command("restore <filename> [options]", "Restores an etcd member snapshot to an etcd directory"),
-            Unsupported.command("status <filename>", "Gets backend snapshot status of a given file"))
+            save, SnapshotFileCommands.restore(), SnapshotFileCommands.status())
         return snapshot
     }
 
