@@ -14,6 +14,11 @@ enum PeerFrame: Equatable {
     case hello(Hello)
     case message([UInt8])
     case reject(String)
+    /// Sent instead of a hello by a member joining a running cluster: which cluster is this and
+    /// who is in it? Answered with `members` (etcd answers GET /members on its peer port).
+    case membersRequest
+    /// The answer: `MembershipSummary` as JSON.
+    case members([UInt8])
 
     struct Hello: Equatable {
         var clusterID: UInt64
@@ -21,7 +26,7 @@ enum PeerFrame: Equatable {
         var to: NodeID
     }
 
-    enum Kind: UInt8 { case hello = 1, message = 2, reject = 3 }
+    enum Kind: UInt8 { case hello = 1, message = 2, reject = 3, membersRequest = 4, members = 5 }
 
     /// Bytes before the payload: length and kind.
     static let headerBytes = 5
@@ -40,6 +45,10 @@ enum PeerFrame: Equatable {
         case .reject(let reason):
             let payload = Array(reason.utf8.prefix(1024))
             return [Self.header(.reject, payloadBytes: payload.count), payload]
+        case .membersRequest:
+            return [Self.header(.membersRequest, payloadBytes: 0)]
+        case .members(let json):
+            return [Self.header(.members, payloadBytes: json.count), json]
         }
     }
 
@@ -63,6 +72,10 @@ enum PeerFrame: Equatable {
             return .message(Array(payload))
         case .reject:
             return .reject(String(decoding: payload, as: UTF8.self))
+        case .membersRequest:
+            return payload.isEmpty ? .membersRequest : nil
+        case .members:
+            return .members(Array(payload))
         case nil:
             return nil
         }

@@ -17,6 +17,13 @@ final class PeerReceiver {
     var onMessage: ((Message) -> Void)?
     /// After the connection closed, for whatever reason.
     var onClose: ((PeerReceiver) -> Void)?
+    /// Whether a member was removed from the cluster (its hello is refused).
+    var isRemoved: ((NodeID) -> Bool)?
+    /// The answer to a `membersRequest`; nil when this member cannot tell yet.
+    var membershipSummary: (() -> [UInt8]?)?
+
+    /// The reason a removed member's connection is refused; the removed member stops on it.
+    static let memberRemovedReason = "the member has been permanently removed from the cluster"
 
     /// A peer that connects but never says hello is dropped after this long.
     static let helloTimeoutMilliseconds: UInt64 = 5000
@@ -70,6 +77,8 @@ final class PeerReceiver {
         switch (peer, frame) {
         case (nil, .hello(let hello)):
             accept(hello)
+        case (nil, .membersRequest):
+            answerMembersRequest()
         case (let from?, .message(let bytes)):
             guard let message = try? RaftCodec.decodeMessage(bytes), message.to == localID, message.from == from else {
                 log.warn("closing a peer connection after an invalid message", ["remote-peer-id": .string(hex(from))])
@@ -95,7 +104,20 @@ final class PeerReceiver {
             return refuse("member ID mismatch", hello, reason:
                 "member ID mismatch: remote peer \(hex(hello.from)) expected member \(hex(hello.to)), this is member \(hex(localID))")
         }
+        if isRemoved?(hello.from) == true {
+            return refuse("member removed", hello, reason: Self.memberRemovedReason)
+        }
         peer = hello.from
+    }
+
+    /// A member about to join asks who is in the cluster: answer once and close.
+    private func answerMembersRequest() {
+        helloTimer?.cancel()
+        helloTimer = nil
+        connection.pauseReading()
+        guard let summary = membershipSummary?() else { return connection.close() }
+        connection.write(PeerFrame.members(summary).chunks)
+        connection.closeAfterPendingWrites()
     }
 
     private func refuse(_ what: String, _ hello: PeerFrame.Hello, reason: String) {

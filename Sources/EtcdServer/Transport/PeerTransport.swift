@@ -25,6 +25,12 @@ final class PeerTransport {
     var onUnreachable: ((NodeID) -> Void)?
     /// A snapshot message to `peer` was dropped.
     var onSnapshotFailed: ((NodeID) -> Void)?
+    /// A peer refused our connection, with its reason.
+    var onRejected: ((NodeID, String) -> Void)?
+    /// Whether `id` was removed from the cluster: its connections are refused.
+    var isRemoved: ((NodeID) -> Bool)?
+    /// The membership as a joining member asks for it (see `PeerFrame.membersRequest`).
+    var membershipSummary: (() -> [UInt8]?)?
 
     init(loop: EventLoop, localID: NodeID, clusterID: UInt64, log: Logger, limits: PeerTransportLimits = .init()) {
         self.loop = loop
@@ -67,6 +73,7 @@ final class PeerTransport {
         let sender = PeerSender(peerID: id, addresses: addresses, localID: localID, clusterID: clusterID,
                                 loop: loop, log: log, limits: limits)
         sender.onDropped = { [unowned self] peer, types in dropped(peer, types) }
+        sender.onRejected = { [unowned self] peer, reason in onRejected?(peer, reason) }
         senders[id] = sender
         sender.start()
     }
@@ -78,6 +85,9 @@ final class PeerTransport {
     var peers: [NodeID] { senders.keys.sorted() }
 
     func isConnected(to id: NodeID) -> Bool { senders[id]?.isConnected ?? false }
+
+    /// Since when the connection to `id` has been up (loop milliseconds), nil when it is down.
+    func activeSince(_ id: NodeID) -> UInt64? { senders[id]?.activeSinceMilliseconds }
 
     /// Queues messages for their peers; they leave at the end of this loop iteration.
     func send(_ messages: [Message]) {
@@ -126,6 +136,8 @@ final class PeerTransport {
         let receiver = PeerReceiver(connection: connection, localID: localID, clusterID: clusterID, log: log, limits: limits)
         receivers[ObjectIdentifier(receiver)] = receiver
         receiver.onMessage = { [unowned self] in onMessage?($0) }
+        receiver.isRemoved = { [unowned self] in isRemoved?($0) ?? false }
+        receiver.membershipSummary = { [unowned self] in membershipSummary?() }
         receiver.onClose = { [weak self] r in self?.receivers.removeValue(forKey: ObjectIdentifier(r)) }
         receiver.start()
     }
