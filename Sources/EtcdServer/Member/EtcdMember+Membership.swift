@@ -246,7 +246,7 @@ extension EtcdMember {
     private func updatePeers(_ type: ConfChangeType, _ id: NodeID) {
         if type == .removeNode {
             if id == memberID { return removedFromCluster() }
-            return transport.removePeer(id)
+            return transport.disconnectRemoved(id)
         }
         if id != memberID, let m = membership.members[id] { transport.setPeer(id, urls: m.peerURLs) }
     }

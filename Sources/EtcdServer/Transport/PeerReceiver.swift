@@ -59,6 +59,13 @@ final class PeerReceiver {
 
     func close() { connection.close() }
 
+    /// Tells the peer why we stop listening to it, then closes.
+    func refuse(reason: String) {
+        connection.pauseReading()
+        connection.write(PeerFrame.reject(reason).chunks)
+        connection.closeAfterPendingWrites()
+    }
+
     private func received(_ bytes: UnsafeRawBufferPointer) {
         decoder.append(bytes)
         do {

@@ -82,6 +82,15 @@ final class PeerTransport {
         senders.removeValue(forKey: id)?.stop()
     }
 
+    /// `id` was removed from the cluster: its open connections to us are told so and closed
+    /// (it stops on that), and new ones are refused (see `isRemoved`).
+    func disconnectRemoved(_ id: NodeID) {
+        removePeer(id)
+        for receiver in receivers.values where receiver.remoteID == id {
+            receiver.refuse(reason: PeerReceiver.memberRemovedReason)
+        }
+    }
+
     var peers: [NodeID] { senders.keys.sorted() }
 
     func isConnected(to id: NodeID) -> Bool { senders[id]?.isConnected ?? false }
