@@ -34,7 +34,9 @@ extension EtcdMember {
         membership.reload()
         membershipReplayBoundary = LogIndex(store.consistentIndex)
         for m in membership.sorted where m.id != memberID { transport.setPeer(m.id, urls: m.peerURLs) }
-        for peer in transport.peers where membership.members[peer] == nil { transport.removePeer(peer) }
+        for peer in transport.peers where membership.members[peer] == nil {
+            if membership.removed.contains(peer) { transport.disconnectRemoved(peer) } else { transport.removePeer(peer) }
+        }
         if membership.removed.contains(memberID) { removedFromCluster() }
     }
 
@@ -144,10 +146,21 @@ extension EtcdMember {
     // MARK: Proposing and applying
 
     /// Proposes one configuration change and waits for it to be applied (or refused when applied).
+    /// Without a leader (an election is running) it waits for one first, as etcd's proposals do.
     private func configure(_ type: ConfChangeType, _ member: Member, isPromote: Bool = false, timeoutMilliseconds: UInt64?,
                            completion: @escaping (Result<Void, EtcdError>) -> Void) {
         guard !isStopped else { return completion(.failure(.stopped)) }
         guard !confChangeWaiters.isFull else { return completion(.failure(.tooManyRequests)) }
+        let timeout = min(timeoutMilliseconds ?? options.requestTimeoutMilliseconds, options.requestTimeoutMilliseconds)
+        guard leader != .none else {
+            guard timeout > options.heartbeatIntervalMilliseconds else { return completion(.failure(.noLeader)) }
+            loop.schedule(afterMilliseconds: options.heartbeatIntervalMilliseconds) { [weak self] in
+                guard let self else { return }
+                configure(type, member, isPromote: isPromote, timeoutMilliseconds: timeout - options.heartbeatIntervalMilliseconds,
+                          completion: completion)
+            }
+            return
+        }
         let id = requestIDs.next()
         let context = ConfChangeContext(requestID: id, member: member, isPromote: isPromote)
         let change = ConfChange(type, member.id, context: context.encoded())
@@ -157,7 +170,6 @@ extension EtcdMember {
         } catch {
             return completion(.failure(leader == .none ? .noLeader : .proposalDropped))
         }
-        let timeout = min(timeoutMilliseconds ?? options.requestTimeoutMilliseconds, options.requestTimeoutMilliseconds)
         confChangeWaiters.register(id: id, deadlineMilliseconds: loop.nowMilliseconds + timeout,
                                    fingerprint: CRC32Castagnoli.checksum(encoded)) { result in
             completion(result.map { _ in () })
