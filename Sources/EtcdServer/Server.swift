@@ -48,6 +48,7 @@ public final class EtcdServerProcess {
         let grpc = GRPCServer(loop: loop, maxReceiveMessageBytes: options.maxRequestBytes + 512 * 1024)
         let gateway = JSONGateway()
         let registry = ServiceRegistry(grpc: grpc, gateway: gateway)
+        registry.admission = { member.learnerRefusal(for: $0) }
         KVService(member: member, maxTxnOps: options.maxTxnOps).register(on: registry)
         WatchService(member: member, maxResponseBytes: options.maxRequestBytes).register(on: registry)
         LeaseService(member: member).register(on: registry)
@@ -84,15 +85,27 @@ public final class EtcdServerProcess {
             }
         }
         var signals: [SignalWatcher] = []
+        var stopping = false
+        func shutdown() {
+            for listener in listeners { listener.close() }
+            grpc.shutdown()
+            member.stop()
+            for watcher in signals { watcher.cancel() }
+            loop.stop()
+        }
         for (signal, name) in [(SIGTERM, "terminated"), (SIGINT, "interrupt")] {
             signals.append(loop.onSignal(signal) { [log] in
+                guard !stopping else { return }
+                stopping = true
                 log.info("received signal; shutting down", ["signal": .string(name)])
-                for listener in listeners { listener.close() }
-                grpc.shutdown()
-                member.stop()
-                for watcher in signals { watcher.cancel() }
-                loop.stop()
+                // A leader hands over first, so the others need not wait an election timeout.
+                member.handOverLeadershipBeforeStop { shutdown() }
             })
+        }
+        member.onRemoved = {
+            guard !stopping else { return }
+            stopping = true
+            shutdown()
         }
         member.start()
         loop.run()

@@ -1,19 +1,22 @@
 import CLMDB
 import Foundation
 
-/// The LMDB file behind the store: named tables ("key" by revision, "meta", "lease", "alarm")
+/// The LMDB file behind the store: named tables ("key" by revision, "meta", "lease", "alarm",
+/// and etcd's "members" and "members_removed" for the cluster membership)
 /// and one write transaction that stays open across many applied entries until `commit()`
 /// (batched commits, never one per request). Reads go through that open write transaction when
 /// there is one, so applied-but-uncommitted writes are visible. Confined to the loop thread.
 final class LMDBBackend {
     enum Table: Int, CaseIterable {
-        case key, meta, lease, alarm
+        case key, meta, lease, alarm, members, membersRemoved
         var name: String {
             switch self {
             case .key: "key"
             case .meta: "meta"
             case .lease: "lease"
             case .alarm: "alarm"
+            case .members: "members"
+            case .membersRemoved: "members_removed"
             }
         }
     }

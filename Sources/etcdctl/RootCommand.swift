@@ -8,7 +8,7 @@ enum RootCommand {
         root.add(
             KVCommands.get(), KVCommands.put(), KVCommands.del(), TxnCommand.make(), KVCommands.compaction(),
             ClusterCommands.alarm(), ClusterCommands.defrag(), ClusterCommands.endpoint(),
-            Unsupported.command("move-leader <transferee-member-id>", "Transfers leadership to another etcd cluster member."),
+            MoveLeaderCommand.make(),
             WatchCommand.make(), ClusterCommands.version(), LeaseCommands.make(), ClusterCommands.member(),
             SnapshotCommands.make(),
             MakeMirrorCommand.make(),

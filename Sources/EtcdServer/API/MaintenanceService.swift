@@ -2,6 +2,7 @@ import EtcdAPI
 import Foundation
 import GRPC
 import KVStore
+import Raft
 
 /// The etcd version Keel is wire-compatible with, as clients see it.
 public enum EtcdVersion {
@@ -55,8 +56,14 @@ struct MaintenanceService {
             (stream: any ResponseStream<Etcdserverpb_SnapshotResponse>) in
             StreamHandlers(onMessage: { (_: Etcdserverpb_SnapshotRequest) in sendSnapshot(stream) }, onClose: {})
         }
-        server.unary("/etcdserverpb.Maintenance/MoveLeader", gateway: ["/v3/maintenance/transfer-leadership"]) { (_: Etcdserverpb_MoveLeaderRequest, call: Reply<Etcdserverpb_MoveLeaderResponse>) in
-            call.fail(GRPCStatus(code: .failedPrecondition, message: "etcdserver: bad leader transferee"))
+        server.unary("/etcdserverpb.Maintenance/MoveLeader", gateway: ["/v3/maintenance/transfer-leadership"]) { (r: Etcdserverpb_MoveLeaderRequest, call: Reply<Etcdserverpb_MoveLeaderResponse>) in
+            // etcd answers with an empty response (no header).
+            member.moveLeader(to: NodeID(rawValue: r.targetID), timeoutMilliseconds: call.remainingMilliseconds(now: member.loop.nowMilliseconds)) { result in
+                switch result {
+                case .success: call.respond(Etcdserverpb_MoveLeaderResponse())
+                case .failure(let error): call.fail(error.status)
+                }
+            }
         }
     }
 

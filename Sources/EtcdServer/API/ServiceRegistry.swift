@@ -6,6 +6,9 @@ import SwiftProtobuf
 final class ServiceRegistry {
     let grpc: GRPCServer
     let gateway: JSONGateway
+    /// Checked before every call (with the request; nil for a stream): a status refuses it, as
+    /// etcd's interceptors refuse most RPCs on a learner.
+    var admission: ((Any?) -> GRPCStatus?)?
 
     init(grpc: GRPCServer, gateway: JSONGateway) {
         self.grpc = grpc
@@ -15,11 +18,15 @@ final class ServiceRegistry {
     func unary<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
         _ path: String, gateway gatewayPaths: [String] = [], _ handler: @escaping (Request, Reply<Response>) -> Void
     ) {
-        grpc.unary(path) { (request: Request, responder: UnaryResponder<Response>) in
-            handler(request, Reply(deadlineMilliseconds: responder.deadlineMilliseconds,
-                                   respond: { responder.respond($0) }, fail: { responder.fail($0) }))
+        let admitted: (Request, Reply<Response>) -> Void = { [unowned self] request, reply in
+            if let refusal = admission?(request) { return reply.fail(refusal) }
+            handler(request, reply)
         }
-        for gatewayPath in gatewayPaths { gateway.route(gatewayPath, handler) }
+        grpc.unary(path) { (request: Request, responder: UnaryResponder<Response>) in
+            admitted(request, Reply(deadlineMilliseconds: responder.deadlineMilliseconds,
+                                    respond: { responder.respond($0) }, fail: { responder.fail($0) }))
+        }
+        for gatewayPath in gatewayPaths { gateway.route(gatewayPath, admitted) }
     }
 
     /// A streaming method. `open` gets the outbound stream and returns what to do with each
@@ -29,15 +36,16 @@ final class ServiceRegistry {
         _ path: String, gateway gatewayPath: String? = nil, metadata: @escaping ([(String, String)]) -> GRPCStatus? = { _ in nil },
         _ open: @escaping (any ResponseStream<Response>) -> StreamHandlers<Request>
     ) {
-        grpc.stream(path) { (stream: ServerStream<Request, Response>) in
-            if let refusal = metadata(stream.headers) { return stream.finish(refusal) }
+        grpc.stream(path) { [unowned self] (stream: ServerStream<Request, Response>) in
+            if let refusal = admission?(nil) ?? metadata(stream.headers) { return stream.finish(refusal) }
             let handlers = open(stream)
             stream.onMessage = handlers.onMessage
             stream.onHalfClose = handlers.onClose
             stream.onCancel = handlers.onClose
         }
         guard let gatewayPath else { return }
-        gateway.streamRoute(gatewayPath) { (requests: [Request], stream: GatewayStream<Response>) in
+        gateway.streamRoute(gatewayPath) { [unowned self] (requests: [Request], stream: GatewayStream<Response>) in
+            if let refusal = admission?(nil) { return stream.finish(refusal) }
             let handlers = open(stream)
             stream.onClientClose = handlers.onClose
             for request in requests { handlers.onMessage(request) }

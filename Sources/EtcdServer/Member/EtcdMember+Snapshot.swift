@@ -116,6 +116,7 @@ extension EtcdMember {
     func reloadFromBackend() {
         store.memberID = memberID.rawValue
         if isLeader { store.lessor.promote(nowMilliseconds: loop.nowMilliseconds) }
+        reloadMembershipFromBackend()
     }
 
     /// Opens the member's store. The WAL is the durable record; the backend needs no fsync per

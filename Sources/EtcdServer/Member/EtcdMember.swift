@@ -17,7 +17,19 @@ public final class EtcdMember {
     let node: RawNode
     public let memberID: NodeID
     public let clusterID: UInt64
-    public private(set) var members: [NodeID: Member] = [:]
+    /// The applied membership, kept in the backend (see EtcdMember+Membership.swift).
+    let membership: MembershipStore
+    public var members: [NodeID: Member] { membership.members }
+    /// Configuration changes proposed here, waiting to be applied.
+    var confChangeWaiters = ProposalTracker(limit: 1000)
+    /// Entries up to here were applied to the backend before this start: their membership
+    /// changes are in it already.
+    var membershipReplayBoundary: LogIndex = 0
+    var removalScheduled = false
+    /// Called once this member, removed from the cluster, has stopped taking part.
+    public var onRemoved: (() -> Void)?
+    /// The peers to dial at start, before the membership is applied from the log.
+    private var startPeers: [Member] = []
     /// The cluster version the leader recorded ("3.4.0"), nil until then.
     public private(set) var clusterVersion: String?
 
@@ -35,7 +47,7 @@ public final class EtcdMember {
 
     private var proposals: ProposalTracker
     private var reads = ReadIndexQueue()
-    private var requestIDs: RequestIDGenerator
+    var requestIDs: RequestIDGenerator
     private var readyInFlight = false
     private var soloCampaignDone = false
     private var published = false
@@ -44,6 +56,7 @@ public final class EtcdMember {
     var metrics = MemberMetrics()
     private var timers: [LoopTimer] = []
     private(set) var stopped = false
+    var isStopped: Bool { stopped }
     /// Raft messages to and from the other members.
     let transport: PeerTransport
     /// A gRPC connection to the leader, for the lease requests only the leader can answer.
@@ -71,11 +84,22 @@ public final class EtcdMember {
         let localID = Member.computeID(peerURLs: options.advertisePeerURLs, clusterToken: options.initialClusterToken)
         let identity = DurableRaftLog.Identity(
             memberID: localID, clusterID: Member.computeClusterID(memberIDs: initial.map(\.id)))
+        var startPeers = initial
         if let existing = raftLog.identity {
             memberID = existing.memberID
             clusterID = existing.clusterID
+        } else if !options.initialClusterStateNew {
+            let joined: Joined
+            do { joined = try Self.joinExistingCluster(options, log: log) } catch {
+                raftLog.close()
+                store.close()
+                throw error
+            }
+            try raftLog.writeIdentity(joined.identity)
+            memberID = joined.identity.memberID
+            clusterID = joined.identity.clusterID
+            startPeers = joined.members
         } else {
-            guard options.initialClusterStateNew else { throw MemberError.joiningUnsupported }
             guard initial.contains(where: { $0.id == localID && $0.name == options.name }) else {
                 throw MemberError.notInInitialCluster(name: options.name, peerURLs: options.advertisePeerURLs)
             }
@@ -85,8 +109,9 @@ public final class EtcdMember {
             clusterID = identity.clusterID
         }
         store.memberID = memberID.rawValue
-        for m in initial { members[m.id] = m }
-        members[memberID]?.clientURLs = options.advertiseClientURLs
+        membership = MembershipStore(store: store)
+        membershipReplayBoundary = LogIndex(store.consistentIndex)
+        self.startPeers = startPeers
         transport = PeerTransport(loop: loop, localID: memberID, clusterID: clusterID, log: log)
         leaderClient = LeaderClient(loop: loop)
         do {
@@ -164,9 +189,11 @@ public final class EtcdMember {
         transport.onSnapshotFailed = { [unowned self] in node.reportSnapshot($0, failed: true) }
         transport.snapshotDirectory = options.snapDirectory
         transport.onSnapshot = { [unowned self] in receiveSnapshot($0, path: $1, reply: $2) }
-        for m in members.values.sorted(by: { $0.id < $1.id }) where m.id != memberID {
-            transport.setPeer(m.id, urls: m.peerURLs)
-        }
+        installMembershipHooks()
+        // The applied membership when there is one; the configured (or joined) one otherwise.
+        let peers = membership.members.isEmpty ? startPeers : membership.sorted
+        for m in peers where m.id != memberID { transport.setPeer(m.id, urls: m.peerURLs) }
+        if membership.removed.contains(memberID) { removedFromCluster() }
         loop.onEveryIteration { [unowned self] in pump() }
         pump()
     }
@@ -176,7 +203,7 @@ public final class EtcdMember {
     /// A message from a peer. Stepping may produce work; `pump` picks it up in this iteration's
     /// check phase.
     func receive(_ m: Message) {
-        guard !stopped else { return }
+        guard !stopped, !membership.removed.contains(m.from) else { return }
         do {
             try node.step(m)
         } catch {
@@ -200,6 +227,7 @@ public final class EtcdMember {
         transport.stop()
         leaderClient.close()
         for completion in proposals.takeAll() { completion(.failure(.stopped)) }
+        failConfChanges(.stopped)
         commitBackend()
         outgoingSnapshots.waitForCopies()  // a copy reads the store being closed
         store.close()
@@ -359,7 +387,7 @@ public final class EtcdMember {
         for entry in entries {
             switch entry.type {
             case .normal: applyNormal(entry)
-            case .confChange: applyConfChange(entry)
+            case .confChange: applyConfChangeEntry(entry)
             }
             appliedIndex = entry.index
         }
@@ -422,30 +450,6 @@ public final class EtcdMember {
         proposals.take(id: request.header.id, fingerprint: CRC32Castagnoli.checksum(entry.data))?(.success(.store(result)))
     }
 
-    private func applyConfChange(_ entry: Entry) {
-        guard let change = try? ConfChange(decoding: entry.data) else {
-            log.warn("skipping an undecodable configuration change", ["index": .int(Int64(entry.index.rawValue))])
-            return
-        }
-        confState = node.applyConfChange(change)
-        store.markApplied(index: entry.index.rawValue)
-        for single in change.changes {
-            switch single.type {
-            case .addNode, .addLearnerNode, .updateNode:
-                if var m = MemberCodec.decode(change.context) {
-                    m.id = single.nodeID
-                    m.isLearner = single.type == .addLearnerNode
-                    if let existing = members[m.id], m.clientURLs.isEmpty { m.clientURLs = existing.clientURLs }
-                    members[m.id] = m
-                }
-            case .removeNode:
-                members.removeValue(forKey: single.nodeID)
-                transport.removePeer(single.nodeID)
-            }
-            if let m = members[single.nodeID], m.id != memberID { transport.setPeer(m.id, urls: m.peerURLs) }
-        }
-    }
-
     // MARK: Publishing the member (etcd's "published local member to cluster")
 
     /// Once a leader exists, the member proposes its name and client URLs into the membership,
@@ -504,8 +508,7 @@ public final class EtcdMember {
         guard parts.count == 4, parts[1] == "members", parts[3] == "attributes",
               let id = UInt64(parts[2], radix: 16), let attributes = MemberCodec.decodeAttributes(v2.val)
         else { return }
-        members[NodeID(rawValue: id)]?.name = attributes.name
-        members[NodeID(rawValue: id)]?.clientURLs = attributes.clientURLs
+        membership.updateAttributes(NodeID(rawValue: id), name: attributes.name, clientURLs: attributes.clientURLs)
     }
 
     // MARK: Timers
@@ -517,6 +520,7 @@ public final class EtcdMember {
             completion(.failure(leader == .none ? .noLeader : .requestTimedOut))
         }
         for read in reads.takeExpired(nowMilliseconds: now) { read(.failure(.timedOut)) }
+        expireConfChanges(nowMilliseconds: now)
     }
 
     /// Only the leader compacts automatically, through Raft like a client's compaction.
@@ -569,14 +573,11 @@ struct UncheckedBox<T>: @unchecked Sendable {
 
 public enum MemberError: Error, CustomStringConvertible {
     case notInInitialCluster(name: String, peerURLs: [String])
-    case joiningUnsupported
 
     public var description: String {
         switch self {
         case .notInInitialCluster(let name, let urls):
             return "couldn't find local name \"\(name)\" in the initial cluster configuration (advertise peer URLs \(urls.joined(separator: ",")))"
-        case .joiningUnsupported:
-            return "--initial-cluster-state=existing (joining a running cluster) is not supported yet: start every member with --initial-cluster-state=new"
         }
     }
 }

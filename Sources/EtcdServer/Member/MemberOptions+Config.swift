@@ -11,6 +11,7 @@ extension MemberOptions {
         initialCluster = try config.parsedInitialCluster().map { ($0.name, $0.peerURLs.map(\.description)) }
         initialClusterToken = config.initialClusterToken
         initialClusterStateNew = config.initialClusterState == .new
+        strictReconfigCheck = config.strictReconfigCheck
         heartbeatIntervalMilliseconds = UInt64(config.heartbeatIntervalMs)
         electionTimeoutMilliseconds = UInt64(config.electionTimeoutMs)
         snapshotCount = config.snapshotCount

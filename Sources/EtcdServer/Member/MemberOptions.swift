@@ -16,6 +16,8 @@ public struct MemberOptions: Sendable {
     public var initialCluster: [(name: String, peerURLs: [String])] = [("default", ["http://localhost:2380"])]
     public var initialClusterToken = "etcd-cluster"
     public var initialClusterStateNew = true
+    /// Refuse membership changes that would leave too few started or connected voters.
+    public var strictReconfigCheck = true
     public var heartbeatIntervalMilliseconds: UInt64 = 100
     public var electionTimeoutMilliseconds: UInt64 = 1000
     public var snapshotCount: UInt64 = 100_000

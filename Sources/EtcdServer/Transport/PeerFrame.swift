@@ -23,6 +23,11 @@ enum PeerFrame: Equatable {
     case snapshotChunk([UInt8])
     case snapshotEnd(crc32c: UInt32)
     case snapshotResult(String)
+    /// Sent instead of a hello by a member joining a running cluster: which cluster is this and
+    /// who is in it? Answered with `members` (etcd answers GET /members on its peer port).
+    case membersRequest
+    /// The answer: `MembershipSummary` as JSON.
+    case members([UInt8])
 
     struct Hello: Equatable {
         var clusterID: UInt64
@@ -39,6 +44,7 @@ enum PeerFrame: Equatable {
     enum Kind: UInt8 {
         case hello = 1, message = 2, reject = 3
         case snapshotBegin = 4, snapshotChunk = 5, snapshotEnd = 6, snapshotResult = 7
+        case membersRequest = 8, members = 9
     }
 
     /// Bytes before the payload: length and kind.
@@ -70,6 +76,10 @@ enum PeerFrame: Equatable {
         case .snapshotResult(let reason):
             let payload = Array(reason.utf8.prefix(1024))
             return [Self.header(.snapshotResult, payloadBytes: payload.count), payload]
+        case .membersRequest:
+            return [Self.header(.membersRequest, payloadBytes: 0)]
+        case .members(let json):
+            return [Self.header(.members, payloadBytes: json.count), json]
         }
     }
 
@@ -104,6 +114,10 @@ enum PeerFrame: Equatable {
             return .snapshotEnd(crc32c: payload.reduce(0) { $0 << 8 | UInt32($1) })
         case .snapshotResult:
             return .snapshotResult(String(decoding: payload, as: UTF8.self))
+        case .membersRequest:
+            return payload.isEmpty ? .membersRequest : nil
+        case .members:
+            return .members(Array(payload))
         case nil:
             return nil
         }

@@ -25,6 +25,13 @@ final class PeerReceiver {
     private var draining = false
     /// After the connection closed, for whatever reason.
     var onClose: ((PeerReceiver) -> Void)?
+    /// Whether a member was removed from the cluster (its hello is refused).
+    var isRemoved: ((NodeID) -> Bool)?
+    /// The answer to a `membersRequest`; nil when this member cannot tell yet.
+    var membershipSummary: (() -> [UInt8]?)?
+
+    /// The reason a removed member's connection is refused; the removed member stops on it.
+    static let memberRemovedReason = "the member has been permanently removed from the cluster"
 
     /// A peer that connects but never says hello is dropped after this long.
     static let helloTimeoutMilliseconds: UInt64 = 5000
@@ -62,6 +69,13 @@ final class PeerReceiver {
 
     func close() { connection.close() }
 
+    /// Tells the peer why we stop listening to it, then closes.
+    func refuse(reason: String) {
+        connection.pauseReading()
+        connection.write(PeerFrame.reject(reason).chunks)
+        connection.closeAfterPendingWrites()
+    }
+
     private func received(_ bytes: UnsafeRawBufferPointer) {
         decoder.append(bytes)
         do {
@@ -80,6 +94,8 @@ final class PeerReceiver {
         switch (peer, frame) {
         case (nil, .hello(let hello)):
             accept(hello)
+        case (nil, .membersRequest):
+            answerMembersRequest()
         case (let from?, .message(let bytes)):
             // A snapshot message needs its backend file: it only comes on a snapshot connection.
             guard let message = try? RaftCodec.decodeMessage(bytes), message.to == localID, message.from == from,
@@ -136,7 +152,20 @@ final class PeerReceiver {
             return refuse("member ID mismatch", hello, reason:
                 "member ID mismatch: remote peer \(hex(hello.from)) expected member \(hex(hello.to)), this is member \(hex(localID))")
         }
+        if isRemoved?(hello.from) == true {
+            return refuse("member removed", hello, reason: Self.memberRemovedReason)
+        }
         peer = hello.from
+    }
+
+    /// A member about to join asks who is in the cluster: answer once and close.
+    private func answerMembersRequest() {
+        helloTimer?.cancel()
+        helloTimer = nil
+        connection.pauseReading()
+        guard let summary = membershipSummary?() else { return connection.close() }
+        connection.write(PeerFrame.members(summary).chunks)
+        connection.closeAfterPendingWrites()
     }
 
     private func refuse(_ what: String, _ hello: PeerFrame.Hello, reason: String) {

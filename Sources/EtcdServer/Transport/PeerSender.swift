@@ -46,6 +46,10 @@ final class PeerSender {
     }
 
     var isConnected: Bool { if case .connected = state { true } else { false } }
+    /// When the current connection was established (loop milliseconds); nil while not connected.
+    private(set) var activeSinceMilliseconds: UInt64?
+    /// The peer refused the connection, with its reason (for example: we were removed).
+    var onRejected: ((NodeID, String) -> Void)?
     var queuedMessages: Int { queue.count }
 
     func start() {
@@ -91,6 +95,7 @@ final class PeerSender {
         retryTimer = nil
         let previous = state
         state = .stopped
+        activeSinceMilliseconds = nil
         if case .connected(let connection) = previous { connection.close() }
         queue.removeAll()
         queuedBytes = 0
@@ -129,6 +134,7 @@ final class PeerSender {
 
     private func connected(_ connection: TCPConnection, to address: PeerAddress) {
         state = .connected(connection)
+        activeSinceMilliseconds = loop.nowMilliseconds
         attempt = 0
         if !wasActive {
             wasActive = true
@@ -149,6 +155,7 @@ final class PeerSender {
                     "reason": .string(reason),
                 ])
                 connection?.close()
+                if let self { onRejected?(peerID, reason) }
             }
         }
         connection.onWritable = { [weak self] in self?.flush() }
@@ -165,6 +172,7 @@ final class PeerSender {
     private func lost(reason: String, rejected: Bool) {
         if case .connected(let connection) = state { connection.close() }
         state = .waiting
+        activeSinceMilliseconds = nil
         if wasActive {
             wasActive = false
             log.warn("lost TCP streaming connection with remote peer", [

@@ -35,6 +35,12 @@ final class PeerTransport {
     private var snapshotSenders: [NodeID: SnapshotSender] = [:]
     /// The inbound connection receiving a snapshot: one at a time, whoever sends it.
     private var snapshotReceiving: ObjectIdentifier?
+    /// A peer refused our connection, with its reason.
+    var onRejected: ((NodeID, String) -> Void)?
+    /// Whether `id` was removed from the cluster: its connections are refused.
+    var isRemoved: ((NodeID) -> Bool)?
+    /// The membership as a joining member asks for it (see `PeerFrame.membersRequest`).
+    var membershipSummary: (() -> [UInt8]?)?
 
     init(loop: EventLoop, localID: NodeID, clusterID: UInt64, log: Logger, limits: PeerTransportLimits = .init()) {
         self.loop = loop
@@ -82,6 +88,7 @@ final class PeerTransport {
                                 loop: loop, log: log, limits: limits)
         sender.onDropped = { [unowned self] peer, types in dropped(peer, types) }
         sender.tls = tls.client
+        sender.onRejected = { [unowned self] peer, reason in onRejected?(peer, reason) }
         senders[id] = sender
         sender.start()
     }
@@ -115,9 +122,21 @@ final class PeerTransport {
         sender.start()
     }
 
+    /// `id` was removed from the cluster: its open connections to us are told so and closed
+    /// (it stops on that), and new ones are refused (see `isRemoved`).
+    func disconnectRemoved(_ id: NodeID) {
+        removePeer(id)
+        for receiver in receivers.values where receiver.remoteID == id {
+            receiver.refuse(reason: PeerReceiver.memberRemovedReason)
+        }
+    }
+
     var peers: [NodeID] { senders.keys.sorted() }
 
     func isConnected(to id: NodeID) -> Bool { senders[id]?.isConnected ?? false }
+
+    /// Since when the connection to `id` has been up (loop milliseconds), nil when it is down.
+    func activeSince(_ id: NodeID) -> UInt64? { senders[id]?.activeSinceMilliseconds }
 
     /// Queues messages for their peers; they leave at the end of this loop iteration.
     func send(_ messages: [Message]) {
@@ -180,6 +199,8 @@ final class PeerTransport {
             snapshotReceiving = ObjectIdentifier(receiver)
             return incoming
         }
+        receiver.isRemoved = { [unowned self] in isRemoved?($0) ?? false }
+        receiver.membershipSummary = { [unowned self] in membershipSummary?() }
         receiver.onClose = { [weak self] r in
             self?.receivers.removeValue(forKey: ObjectIdentifier(r))
             if self?.snapshotReceiving == ObjectIdentifier(r) { self?.snapshotReceiving = nil }

@@ -15,6 +15,9 @@ extension EtcdIntegration {
             let dataDir: String
             var child: ChildProcess?
             var stderrPaths: [String] = []
+            /// For a member added to a running cluster: the --initial-cluster it starts with
+            /// (with --initial-cluster-state existing).
+            var joinCluster: String?
 
             init(name: String, root: String) {
                 self.name = name
@@ -31,8 +34,10 @@ extension EtcdIntegration {
 
         let binary: String
         let root: String
-        let nodes: [Node]
+        private(set) var nodes: [Node]
         let token: String
+        /// The founding members (those started with --initial-cluster-state new).
+        let founders: Int
         /// Flags every member gets after the cluster's own.
         var extraArguments: [String] = []
 
@@ -41,10 +46,26 @@ extension EtcdIntegration {
             let root = IntegrationPaths.freshDirectory("cluster")
             self.root = root
             nodes = (1...size).map { Node(name: "m\($0)", root: root) }
+            founders = size
             token = "keel-cluster-test-" + UUID().uuidString.prefix(8)
         }
 
-        var initialCluster: String { nodes.map { "\($0.name)=\($0.peerURL)" }.joined(separator: ",") }
+        var initialCluster: String { nodes.prefix(founders).map { "\($0.name)=\($0.peerURL)" }.joined(separator: ",") }
+
+        /// A new member for the running cluster (not started): after `member add` names its
+        /// peer URL, launch it to join with `--initial-cluster` = `cluster`.
+        func newNode() -> Node {
+            let node = Node(name: "m\(nodes.count + 1)", root: root)
+            nodes.append(node)
+            return node
+        }
+
+        /// SIGTERM, and wait (bounded) for the exit; true when it exited in time.
+        func terminate(_ node: Node, timeout: Double = 15) -> Bool {
+            guard let child = node.child, child.isRunning else { return true }
+            child.signal(SIGTERM)
+            return child.waitForExit(timeout: timeout)
+        }
         var endpoints: String { nodes.map(\.endpoint).joined(separator: ",") }
 
         func arguments(_ node: Node) -> [String] {
@@ -52,8 +73,8 @@ extension EtcdIntegration {
                 "--name", node.name, "--data-dir", node.dataDir,
                 "--listen-client-urls", node.clientURL, "--advertise-client-urls", node.clientURL,
                 "--listen-peer-urls", node.peerURL, "--initial-advertise-peer-urls", node.peerURL,
-                "--initial-cluster", initialCluster, "--initial-cluster-token", token,
-                "--initial-cluster-state", "new",
+                "--initial-cluster", node.joinCluster ?? initialCluster, "--initial-cluster-token", token,
+                "--initial-cluster-state", node.joinCluster == nil ? "new" : "existing",
             ] + extraArguments
         }
 

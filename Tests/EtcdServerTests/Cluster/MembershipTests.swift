@@ -1,0 +1,217 @@
+import Foundation
+import Testing
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension EtcdIntegration {
+    /// Membership changes on running Keel clusters, driven by the real etcdctl: a learner joins,
+    /// catches up and is promoted, an old member is removed and stops, the leadership moves (on
+    /// request and on SIGTERM), strict reconfiguration refuses what would lose the quorum, and a
+    /// five-member cluster survives two kills.
+    @Suite(.serialized) struct Membership {
+        static func lines(_ result: CommandResult) -> [String] {
+            result.stdout.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        }
+
+        /// Runs `command` until `retry` says its outcome is final (bounded in time and count).
+        static func retrying(timeout: Double = 20, _ command: () throws -> CommandResult,
+                             while retry: (CommandResult) -> Bool) rethrows -> CommandResult {
+            let deadline = Date().addingTimeInterval(timeout)
+            var result = try command()
+            for _ in 0..<400 where retry(result) && Date() < deadline {
+                usleep(200_000)
+                result = try command()
+            }
+            return result
+        }
+
+        static func hexID(_ cluster: ClusterProcesses, _ node: ClusterProcesses.Node) throws -> String {
+            String(try #require(try cluster.status(node)).memberID, radix: 16)
+        }
+
+        /// The unquoted value of `NAME="value"` among `member add`'s lines.
+        static func variable(_ name: String, in lines: [String]) -> String? {
+            guard let line = lines.first(where: { $0.hasPrefix(name + "=\"") }) else { return nil }
+            return String(line.dropFirst(name.count + 2).dropLast())
+        }
+
+        @Test func aLearnerJoinsCatchesUpIsPromotedAndAnOldMemberIsRemoved() throws {
+            guard let binary = EtcdIntegration.requireKeelEtcd() else { return }
+            let cluster = ClusterProcesses(binary: binary, size: 3)
+            defer { cluster.destroy() }
+            try cluster.startAll()
+            let (m1, m2, m3) = (cluster.nodes[0], cluster.nodes[1], cluster.nodes[2])
+            for i in 0..<20 {
+                let put = try etcdctl(["--endpoints", cluster.nodes[i % 3].endpoint, "put", "before/\(i)", "v\(i)"])
+                #expect(put.exitCode == 0, "\(put.stderr)")
+            }
+
+            // Strict reconfiguration waits until the peers have been connected for 5 s.
+            let joiner = cluster.newNode()
+            let add = try Self.retrying({
+                try etcdctl(["--endpoints", m1.endpoint, "member", "add", joiner.name, "--peer-urls", joiner.peerURL, "--learner"])
+            }, while: { $0.stderr.contains("etcdserver: unhealthy cluster") })
+            #expect(add.exitCode == 0, "\(add.stderr)\n\(cluster.logs())")
+            let addLines = Self.lines(add)
+            let words = try #require(addLines.first).split(separator: " ").map(String.init)
+            #expect(words.count == 6 && words[0] == "Member" && words[2] == "added" && words[4] == "cluster", "\(add.stdout)")
+            let (learnerID, clusterID) = (words[1], words.last ?? "")
+            #expect(Self.variable("ETCD_NAME", in: addLines) == joiner.name)
+            #expect(Self.variable("ETCD_INITIAL_ADVERTISE_PEER_URLS", in: addLines) == joiner.peerURL)
+            #expect(Self.variable("ETCD_INITIAL_CLUSTER_STATE", in: addLines) == "existing")
+            let initialCluster = try #require(Self.variable("ETCD_INITIAL_CLUSTER", in: addLines))
+            #expect(Set(initialCluster.split(separator: ",").map(String.init))
+                    == Set(cluster.nodes.map { "\($0.name)=\($0.peerURL)" }))
+            let unstarted = try etcdctl(["--endpoints", m2.endpoint, "member", "list"])
+            #expect(Self.lines(unstarted).contains("\(learnerID), unstarted, , \(joiner.peerURL), , true"), "\(unstarted.stdout)")
+
+            // etcd 3.4 allows one learner at a time.
+            let second = try etcdctl(["--endpoints", m1.endpoint, "member", "add", "extra", "--peer-urls", "http://127.0.0.1:9", "--learner"])
+            #expect(second.exitCode != 0 && second.stderr.contains("Error: etcdserver: too many learner members in cluster"), "\(second.stderr)")
+
+            // The learner joins with an empty data dir and catches up from the leader's log.
+            joiner.joinCluster = initialCluster
+            try cluster.launch(joiner)
+            let caughtUp = try Self.retrying({
+                try etcdctl(["--endpoints", joiner.endpoint, "--command-timeout=2s", "get", "--consistency=s", "before/19", "--print-value-only"])
+            }, while: { $0.stdout != "v19\n" })
+            #expect(caughtUp.stdout == "v19\n", "the learner never caught up\n\(cluster.stderrTail(joiner))")
+            let refused = try etcdctl(["--endpoints", joiner.endpoint, "--command-timeout=2s", "put", "on-learner", "x"])
+            #expect(refused.exitCode != 0 && refused.stderr.contains("etcdserver: rpc not supported for learner"), "\(refused.stderr)")
+
+            // Promoted once in sync (asked through a follower: forwarded to the leader).
+            let promote = try Self.retrying({
+                try etcdctl(["--endpoints", m3.endpoint, "member", "promote", learnerID])
+            }, while: { $0.stderr.contains("in sync with leader") })
+            #expect(promote.stdout == "Member \(learnerID) promoted in cluster \(clusterID)\n", "\(promote.stderr)")
+            let promotedAgain = try etcdctl(["--endpoints", m1.endpoint, "member", "promote", learnerID])
+            #expect(promotedAgain.stderr.contains("Error: etcdserver: can only promote a learner member"), "\(promotedAgain.stderr)")
+            let four = try etcdctl(["--endpoints", joiner.endpoint, "member", "list"])
+            #expect(Self.lines(four).contains("\(learnerID), started, \(joiner.name), \(joiner.peerURL), \(joiner.clientURL), false"),
+                    "\(four.stdout) \(four.stderr)")
+
+            // An old member is removed: it stops on its own, and its ID is gone for good.
+            let oldID = try Self.hexID(cluster, m1)
+            let remove = try Self.retrying({
+                try etcdctl(["--endpoints", m2.endpoint, "member", "remove", oldID])
+            }, while: { $0.stderr.contains("etcdserver: unhealthy cluster") })
+            #expect(remove.stdout == "Member \(oldID) removed from cluster \(clusterID)\n", "\(remove.stderr)")
+            let stopped = m1.child?.waitForExit(timeout: 15) ?? false
+            #expect(stopped, "the removed member kept running\n\(cluster.stderrTail(m1))")
+            #expect(cluster.stderrTail(m1, lines: 400).contains("the member has been permanently removed from the cluster"))
+            let again = try etcdctl(["--endpoints", m2.endpoint, "member", "remove", oldID])
+            #expect(again.stderr.contains("Error: etcdserver: member not found"), "\(again.stderr)")
+
+            // The new member serves writes and linearizable reads like any other.
+            let put = try cluster.putRetrying("after/joined", "yes", via: joiner)
+            #expect(put != nil, "\(cluster.logs())")
+            let get = try etcdctl(["--endpoints", m3.endpoint, "get", "after/joined", "--print-value-only"])
+            #expect(get.stdout == "yes\n", "\(get.stderr)")
+
+            // The membership survives a restart (it is kept in the backend).
+            cluster.crash(joiner)
+            try cluster.restart(joiner)
+            let afterRestart = try etcdctl(["--endpoints", joiner.endpoint, "member", "list"])
+            let names = Self.lines(afterRestart).filter { !$0.isEmpty }.map { $0.split(separator: ",")[2].trimmingCharacters(in: .whitespaces) }
+            #expect(names.sorted() == [m2.name, m3.name, joiner.name], "\(afterRestart.stdout) \(afterRestart.stderr)")
+
+            // move-leader, with etcd's output, to each of the other voters in turn.
+            let running = [m2, m3, joiner]
+            let endpoints = running.map(\.endpoint).joined(separator: ",")
+            for _ in 0..<2 {
+                let leader = try #require(try cluster.agreedLeader(), "no leader\n\(cluster.logs())")
+                let target = try #require(running.first { $0 !== leader })
+                let (from, to) = (try Self.hexID(cluster, leader), try Self.hexID(cluster, target))
+                let move = try etcdctl(["--endpoints", endpoints, "move-leader", to])
+                #expect(move.stdout == "Leadership transferred from \(from) to \(to)\n", "\(move.stderr)")
+                #expect(try cluster.agreedLeader() === target)
+            }
+            let learnerAsTarget = try etcdctl(["--endpoints", endpoints, "move-leader", "1234"])
+            #expect(learnerAsTarget.stderr.contains("Error: etcdserver: bad leader transferee"), "\(learnerAsTarget.stderr)")
+        }
+
+        @Test func sigtermOnTheLeaderHandsLeadershipOver() throws {
+            guard let binary = EtcdIntegration.requireKeelEtcd() else { return }
+            let cluster = ClusterProcesses(binary: binary, size: 3)
+            defer { cluster.destroy() }
+            try cluster.startAll()
+            let leader = try #require(try cluster.agreedLeader(), "no leader\n\(cluster.logs())")
+            let oldTerm = try #require(try cluster.status(leader)).raftTerm
+            let survivors = cluster.nodes.filter { $0 !== leader }
+
+            #expect(cluster.terminate(leader), "the leader did not stop on SIGTERM")
+            #expect(leader.child?.process.terminationStatus == 0)
+            #expect(cluster.stderrTail(leader, lines: 400).contains("leadership transfer finished"), "\(cluster.stderrTail(leader))")
+
+            let seconds = try cluster.putRetrying("after/sigterm", "v", via: survivors[0])
+            let took = try #require(seconds, "no write acknowledged after the leader stopped\n\(cluster.logs())")
+            print("SIGTERM on the leader → first acknowledged write in \(String(format: "%.2f", took)) s")
+            let newLeader = try #require(try cluster.agreedLeader(), "no new leader\n\(cluster.logs())")
+            #expect(survivors.contains { $0 === newLeader })
+            #expect(try #require(try cluster.status(newLeader)).raftTerm > oldTerm)
+            for node in survivors {
+                let get = try etcdctl(["--endpoints", node.endpoint, "get", "after/sigterm", "--print-value-only"])
+                #expect(get.stdout == "v\n", "\(node.name): \(get.stderr)")
+            }
+        }
+
+        @Test func strictReconfigurationRefusesChangesThatBreakTheActiveQuorum() throws {
+            guard let binary = EtcdIntegration.requireKeelEtcd() else { return }
+            let cluster = ClusterProcesses(binary: binary, size: 3)
+            defer { cluster.destroy() }
+            try cluster.startAll()
+            let (m1, m2, m3) = (cluster.nodes[0], cluster.nodes[1], cluster.nodes[2])
+            let down = try Self.hexID(cluster, m3)
+            let live = try Self.hexID(cluster, m2)
+            cluster.crash(m3)
+
+            let add = try etcdctl(["--endpoints", m1.endpoint, "member", "add", "m4", "--peer-urls", "http://127.0.0.1:9"])
+            #expect(add.exitCode != 0 && add.stderr.contains("Error: etcdserver: unhealthy cluster"), "\(add.stdout) \(add.stderr)")
+            let removeLive = try etcdctl(["--endpoints", m1.endpoint, "member", "remove", live])
+            #expect(removeLive.exitCode != 0 && removeLive.stderr.contains("Error: etcdserver: unhealthy cluster"), "\(removeLive.stderr)")
+            let list = try etcdctl(["--endpoints", m1.endpoint, "member", "list"])
+            #expect(Self.lines(list).filter { !$0.isEmpty }.count == 3, "\(list.stdout)")
+
+            // The member that is down is no part of the active quorum: removing it is allowed.
+            let removeDown = try etcdctl(["--endpoints", m1.endpoint, "member", "remove", down])
+            #expect(removeDown.exitCode == 0 && removeDown.stdout.hasPrefix("Member \(down) removed from cluster "), "\(removeDown.stderr)")
+            let put = try cluster.putRetrying("two/members", "ok", via: m2)
+            #expect(put != nil, "\(cluster.logs())")
+        }
+
+        @Test func fiveMembersLoseTwoAndKeepEveryAcknowledgedWrite() throws {
+            guard let binary = EtcdIntegration.requireKeelEtcd() else { return }
+            let cluster = ClusterProcesses(binary: binary, size: 5)
+            defer { cluster.destroy() }
+            try cluster.startAll()
+            var acknowledged: [String: String] = [:]
+            for i in 0..<25 {
+                let put = try etcdctl(["--endpoints", cluster.nodes[i % 5].endpoint, "put", "before/\(i)", "v\(i)"])
+                if put.exitCode == 0 { acknowledged["before/\(i)"] = "v\(i)" }
+            }
+            #expect(acknowledged.count == 25)
+
+            // The leader and one follower die at once.
+            let leader = try #require(try cluster.agreedLeader(), "no leader\n\(cluster.logs())")
+            let follower = try #require(cluster.nodes.first { $0 !== leader })
+            cluster.crash(leader)
+            cluster.crash(follower)
+            let survivors = cluster.nodes.filter { $0.isRunning }
+            #expect(survivors.count == 3)
+
+            let failover = try cluster.putRetrying("after/0", "first", via: survivors[0])
+            #expect(failover != nil, "no write acknowledged after two kills\n\(cluster.logs())")
+            if failover != nil { acknowledged["after/0"] = "first" }
+            for i in 1..<15 {
+                let node = survivors[i % 3]
+                let put = try etcdctl(["--endpoints", node.endpoint, "put", "after/\(i)", "v\(i)"])
+                #expect(put.exitCode == 0, "put via \(node.name): \(put.stderr)")
+                if put.exitCode == 0 { acknowledged["after/\(i)"] = "v\(i)" }
+            }
+            for node in survivors {
+                #expect(try Cluster.contents(of: node) == acknowledged, "\(node.name) lost acknowledged writes")
+            }
+        }
+    }
+}
