@@ -56,7 +56,7 @@ let package = Package(
         .executableTarget(name: "etcdctl", dependencies: ["EtcdClient"]),
         // etcd's benchmark tool, for measuring Keel side by side with the real etcd.
         .executableTarget(name: "benchmark", dependencies: [
-            "EtcdClient", "EtcdAPI", "EventLoop", .product(name: "Histogram", package: "hdrhistogram-swift"),
+            "EtcdClient", "EtcdAPI", "EventLoop", "GRPC", .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
 
         .testTarget(name: "RaftTests", dependencies: ["Raft", "RaftSimulator"], resources: [.copy("testdata")]),
