@@ -66,7 +66,7 @@ final class Runner {
     init(loop: EventLoop, config: EtcdClientConfig, conns: Int, clients: Int, total: Int, rate: Int,
          workload: any Workload, progress: ProgressBar?) {
         self.loop = loop
-        connections = (0..<conns).map { _ in EtcdConnection(loop: loop, config: config) }
+        connections = makeConnections(conns, loop: loop, config: config)
         self.workload = workload
         self.total = total
         self.clients = clients

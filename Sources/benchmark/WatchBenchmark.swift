@@ -41,7 +41,7 @@ final class WatchBenchmark {
     init(loop: EventLoop, config: EtcdClientConfig, conns: Int, streams: Int, watchesPerStream: Int, keys: KeyMaker,
          prefix: Bool, putTotal: Int, putClients: Int, putRate: Int) {
         self.loop = loop
-        connections = (0..<conns).map { _ in EtcdConnection(loop: loop, config: config) }
+        connections = makeConnections(conns, loop: loop, config: config)
         streamCount = streams
         self.watchesPerStream = watchesPerStream
         self.keys = keys

@@ -26,7 +26,7 @@ final class WatchGetBenchmark {
 
     init(loop: EventLoop, config: EtcdClientConfig, conns: Int, watchers: Int, streams: Int, events: Int, progress: ProgressBar?) {
         self.loop = loop
-        connections = (0..<conns).map { _ in EtcdConnection(loop: loop, config: config) }
+        connections = makeConnections(conns, loop: loop, config: config)
         getConnection = EtcdConnection(loop: loop, config: config)
         self.watchers = watchers
         streamCount = streams

@@ -33,7 +33,7 @@ final class WatchLatencyBenchmark {
     init(loop: EventLoop, config: EtcdClientConfig, conns: Int, watchers: Int, putTotal: Int, putRate: Int,
          keySize: Int, valSize: Int, progress: ProgressBar?) {
         self.loop = loop
-        watchConnections = (0..<conns).map { _ in EtcdConnection(loop: loop, config: config) }
+        watchConnections = makeConnections(conns, loop: loop, config: config)
         putConnection = EtcdConnection(loop: loop, config: config)
         self.watchers = watchers
         self.putTotal = putTotal

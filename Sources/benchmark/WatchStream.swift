@@ -1,6 +1,7 @@
 import EtcdAPI
 import EtcdClient
 import GRPC
+import EventLoop
 import Glibc
 
 /// One gRPC Watch stream carrying many watches, as a clientv3 Watcher does: creates are
@@ -108,3 +109,15 @@ func fatalBenchmarkError(_ message: String) -> Never {
 
 /// Microseconds between two monotonic nanosecond stamps.
 func microseconds(from start: UInt64, to end: UInt64) -> UInt64 { end > start ? (end - start) / 1000 : 0 }
+
+/// `count` connections; connection i starts at endpoint i mod n (as etcd's benchmark dials its
+/// connections round-robin), so a multi-endpoint run spreads its load over the cluster.
+func makeConnections(_ count: Int, loop: EventLoop, config: EtcdClientConfig) -> [EtcdConnection] {
+    let endpoints = config.endpoints
+    return (0..<count).map { i in
+        var rotated = config
+        let first = i % endpoints.count
+        rotated.endpoints = Array(endpoints[first...] + endpoints[..<first])
+        return EtcdConnection(loop: loop, config: rotated)
+    }
+}
