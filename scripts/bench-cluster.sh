@@ -11,7 +11,8 @@
 # Environment: ROUNDS (default 3), SCALE (multiplies every request count and LARGE_KEYS, may be
 # a fraction; default 1), LARGE_KEYS (default 1000000), SKIP_LARGE=1 to skip the large-state
 # step, REF_ETCD (default /usr/bin/etcd), SCRATCH (SwiftPM scratch path, default .build-bench),
-# SKIP_BUILD=1 to reuse the binaries already built.
+# SKIP_BUILD=1 to reuse the binaries already built, BIN_DIR=.build/debug to use binaries from
+# another directory (no build; handy for checking the harness itself).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -30,11 +31,15 @@ CLK_TCK=$(getconf CLK_TCK)
 SERVERS=(keel etcd)
 MEMBERS=(1 2 3)
 
-if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
-    swift build --scratch-path "$SCRATCH" -c release --product etcd
-    swift build --scratch-path "$SCRATCH" -c release --product benchmark
+if [[ -n "${BIN_DIR:-}" ]]; then
+    BIN=$BIN_DIR
+else
+    if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
+        swift build --scratch-path "$SCRATCH" -c release --product etcd
+        swift build --scratch-path "$SCRATCH" -c release --product benchmark
+    fi
+    BIN=$(swift build --scratch-path "$SCRATCH" -c release --show-bin-path)
 fi
-BIN=$(swift build --scratch-path "$SCRATCH" -c release --show-bin-path)
 declare -A BINARY=([keel]=$BIN/etcd [etcd]=$REF_ETCD)
 BENCH=$BIN/benchmark
 [[ -x "${BINARY[keel]}" && -x "$BENCH" && -x "$REF_ETCD" ]] || { echo "missing binaries" >&2; exit 1; }
@@ -92,6 +97,7 @@ launch_member() {
         --initial-cluster-token "bench-$server" \
         >>"$WORK/$key.log" 2>&1 &
     PID[$key]=$!
+    disown "${PID[$key]}"  # no "Killed" notice from the shell when the restart step kills it
 }
 
 # Waits until a linearizable read through `endpoint_list` succeeds (a leader exists and, for a
@@ -260,7 +266,8 @@ if big:
         lines.append(f"| {label} | {k:g} | {e:g} | {'—' if math.isnan(r) else f'{r:.2f}×'} |")
     rss_ratio = ratio(float(by.get("keel", {}).get("rss_max_mb", "nan")), float(by.get("etcd", {}).get("rss_max_mb", "nan")))
     chart.append(("large-state RSS", [float("nan"), float("nan"), float("nan"), rss_ratio]))
-lines += ["", "Chart: Keel/etcd ratios (1 = parity) for req/s, p99 and CPU per 1k requests.", ""]
+lines += ["", "Chart: Keel/etcd ratios (1 = parity, log scale, clipped to 1/16–16) for req/s, p99, CPU per 1k",
+          "requests and the large-state RSS.", ""]
 open(report, "w").write("\n".join(lines))
 with open(dat, "w") as f:
     for name, values in chart:
@@ -273,15 +280,17 @@ if command -v gnuplot >/dev/null; then
     gnuplot <<GP
 set terminal pngcairo size 1200,600 noenhanced
 set output "$CHART"
-set title "Keel / etcd 3.4, 3-member clusters (medians of $ROUNDS rounds; 1 = parity)"
+set title "Keel / etcd 3.4, 3-member clusters (medians of $ROUNDS rounds; 1 = parity, log scale)"
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1
 set boxwidth 0.9
 set grid ytics
-set yrange [0:*]
+set logscale y 2
+set yrange [0.0625:16]
+set ytics ("1/16" 0.0625, "1/8" 0.125, "1/4" 0.25, "1/2" 0.5, "1" 1, "2" 2, "4" 4, "8" 8, "16" 16)
 set xtics rotate by -25
-set key top left
+set key outside top center horizontal
 set arrow from graph 0, first 1 to graph 1, first 1 nohead dashtype 2 lw 2
 plot "$WORK/ratios.dat" using 2:xtic(1) title "req/s (higher: Keel faster)", \
      "" using 3 title "p99 latency (lower: Keel faster)", \
