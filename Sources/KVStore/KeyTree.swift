@@ -143,17 +143,23 @@ final class KeyTree<Value> {
             node.keys.insert(key, at: i)
             node.values.insert(value, at: i)
             count += 1
-            return node.keys.count > KeyTree.leafCapacity ? splitLeaf(node) : nil
+            guard node.keys.count > KeyTree.leafCapacity else { return nil }
+            // Inserting at the end (ascending loads: sequential keys, a growing prefix) leaves the
+            // left node full instead of half empty; other inserts split in the middle.
+            let appending = i == node.keys.count - 1
+            return splitLeaf(node, at: appending ? node.keys.count - 1 : node.keys.count / 2)
         }
         let c = KeyTree.upperBound(node.keys, key)
         guard let (separator, right) = insert(key, into: node.children[c], make, &result) else { return nil }
         node.keys.insert(separator, at: c)
         node.children.insert(right, at: c + 1)
-        return node.children.count > KeyTree.branchCapacity ? splitBranch(node) : nil
+        guard node.children.count > KeyTree.branchCapacity else { return nil }
+        let appending = c + 1 == node.children.count - 1
+        return splitBranch(node, at: appending ? node.keys.count - 1 : node.keys.count / 2)
     }
 
-    private func splitLeaf(_ leaf: Node) -> (Data, Node) {
-        let mid = leaf.keys.count / 2
+    /// Moves entries from `mid` on into a new right sibling.
+    private func splitLeaf(_ leaf: Node, at mid: Int) -> (Data, Node) {
         let right = Node()
         right.keys = Array(leaf.keys[mid...])
         right.values = Array(leaf.values[mid...])
@@ -164,8 +170,8 @@ final class KeyTree<Value> {
         return (right.keys[0], right)
     }
 
-    private func splitBranch(_ branch: Node) -> (Data, Node) {
-        let mid = branch.keys.count / 2
+    /// Moves the children after separator `mid` into a new right sibling; `mid` moves up.
+    private func splitBranch(_ branch: Node, at mid: Int) -> (Data, Node) {
         let separator = branch.keys[mid]
         let right = Node()
         right.keys = Array(branch.keys[(mid + 1)...])

@@ -182,3 +182,49 @@ struct KeyIndexTreeTests {
         #expect(index.history(Data("k004".utf8))?.isLive == true)
     }
 }
+
+@Suite("InlineFirstArray (compact revision and generation lists)")
+struct InlineFirstArrayTests {
+    @Test("appends, in-place element changes and removeFirst agree with an Array", arguments: [7, 8, 9])
+    func randomizedAgainstArray(seed: UInt64) {
+        var rng = TreeRandom(state: seed)
+        var list = InlineFirstArray<[Int]>()
+        var model: [[Int]] = []
+        for step in 0..<2000 {
+            switch Int.random(in: 0..<10, using: &rng) {
+            case 0..<5:
+                list.append([step])
+                model.append([step])
+            case 5..<8 where !model.isEmpty:
+                let i = Int.random(in: 0..<model.count, using: &rng)
+                list[i].append(step)
+                model[i].append(step)
+            case 8 where !model.isEmpty:
+                let k = Int.random(in: 0...model.count, using: &rng)
+                list.removeFirst(k)
+                model.removeFirst(k)
+            default:
+                break
+            }
+            #expect(Array(list) == model)
+            #expect(list.count == model.count)
+            #expect(list.last == model.last)
+            #expect(list.lastIndex(where: { $0.count > 1 }) == model.lastIndex(where: { $0.count > 1 }))
+        }
+    }
+
+    @Test("array literals and emptiness")
+    func literals() {
+        let empty: InlineFirstArray<Int> = []
+        #expect(empty.isEmpty)
+        #expect(empty.last == nil)
+        let three: InlineFirstArray<Int> = [1, 2, 3]
+        #expect(Array(three) == [1, 2, 3])
+        #expect(three[0] == 1 && three[2] == 3)
+        var one: InlineFirstArray<Int> = [5]
+        one.removeFirst(1)
+        #expect(one.isEmpty)
+        one.append(6)
+        #expect(Array(one) == [6])
+    }
+}
