@@ -61,7 +61,7 @@ let package = Package(
         .executableTarget(name: "etcdctl", dependencies: ["EtcdClient", "EtcdServer", "KVStore"]),
         // etcd's benchmark tool, for measuring Keel side by side with the real etcd.
         .executableTarget(name: "benchmark", dependencies: [
-            "EtcdClient", "EtcdAPI", "EventLoop", .product(name: "Histogram", package: "hdrhistogram-swift"),
+            "EtcdClient", "EtcdAPI", "EventLoop", "GRPC", .product(name: "Histogram", package: "hdrhistogram-swift"),
         ]),
 
         // Fault injection: a harness that runs Keel's etcd under a nemesis, and checkers that

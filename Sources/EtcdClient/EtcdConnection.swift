@@ -95,8 +95,8 @@ public final class EtcdConnection {
     }
 
     /// Opens a streaming call on the current connection (reconnecting first when needed).
-    func openStream<Req, Resp>(_ path: String, deadline: UInt64?, metadata extra: [(String, String)] = [],
-                               _ body: @escaping (Result<(GRPCClient, ClientStream<Req, Resp>), EtcdError>) -> Void) {
+    public func openStream<Req, Resp>(_ path: String, deadline: UInt64?, metadata extra: [(String, String)] = [],
+                                      _ body: @escaping (Result<(GRPCClient, ClientStream<Req, Resp>), EtcdError>) -> Void) {
         connector.withConnection(deadline: deadline) { [weak self] acquired in
             guard let self else { body(.failure(.canceled)); return }
             switch acquired {

@@ -31,14 +31,14 @@ final class KeyHistory {
         /// Version of the key at the last revision of this generation.
         var version: Int64
         var created: Revision
-        var revisions: [Revision]
+        var revisions: InlineFirstArray<Revision>
 
         var isEmpty: Bool { revisions.isEmpty }
     }
 
     let key: Data
     private(set) var modified: Revision
-    private(set) var generations: [Generation]
+    private(set) var generations: InlineFirstArray<Generation>
 
     init(key: Data) {
         self.key = key

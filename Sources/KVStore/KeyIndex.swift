@@ -1,42 +1,36 @@
 import Foundation
 
 /// The in-memory index: every key ever written (and not yet compacted away) → its history.
-/// Histories are kept in key order in an array (range scans walk it without hashing) plus a
-/// dictionary for point lookups; the index is rebuilt from the backend on open, never persisted.
+/// Histories are kept in a B+ tree (`KeyTree`): O(log n) lookups and inserts, ordered range
+/// scans, and no second hash table (memory matters at millions of keys). The index is rebuilt
+/// from the backend on open, never persisted.
 final class KeyIndex {
-    private var ordered: [KeyHistory] = []
-    private var byKey: [Data: KeyHistory] = [:]
+    private let tree = KeyTree<KeyHistory>()
 
-    var keyCount: Int { ordered.count }
+    var keyCount: Int { tree.count }
 
-    func history(_ key: Data) -> KeyHistory? { byKey[key] }
+    func history(_ key: Data) -> KeyHistory? { tree.value(for: key) }
 
     /// The history of `key`, created (and placed in order) if absent.
     func historyCreating(_ key: Data) -> KeyHistory {
-        if let h = byKey[key] { return h }
-        let h = KeyHistory(key: key)
-        byKey[key] = h
-        ordered.insert(h, at: lowerBound(key))
-        return h
+        tree.valueInserting(key) { KeyHistory(key: key) }
     }
 
     func put(_ key: Data, _ rev: Revision) { historyCreating(key).put(rev) }
 
     func tombstone(_ key: Data, _ rev: Revision) {
-        guard let h = byKey[key] else { preconditionFailure("tombstone of unknown key") }
+        guard let h = tree.value(for: key) else { preconditionFailure("tombstone of unknown key") }
         h.tombstone(rev)
     }
 
     /// Calls `body` for each history in `range`, in key order, until it returns false.
     func forEach(in range: KeyRange, _ body: (KeyHistory) -> Bool) {
         if range.isSingleKey {
-            if let h = byKey[range.key] { _ = body(h) }
+            if let h = tree.value(for: range.key) { _ = body(h) }
             return
         }
-        var i = lowerBound(range.key)
-        while i < ordered.count, !range.isBeyondEnd(ordered[i].key) {
-            if !body(ordered[i]) { return }
-            i += 1
+        tree.forEach(from: range.key) { key, h in
+            !range.isBeyondEnd(key) && body(h)
         }
     }
 
@@ -75,30 +69,19 @@ final class KeyIndex {
     func compact(at atRev: Int64) -> Set<Revision> {
         var keep = Set<Revision>()
         var emptied = false
-        for h in ordered {
+        tree.forEach { _, h in
             h.compact(at: atRev, keep: &keep)
-            if h.isEmpty {
-                byKey[h.key] = nil
-                emptied = true
-            }
+            if h.isEmpty { emptied = true }
+            return true
         }
-        if emptied { ordered.removeAll { $0.isEmpty } }
+        if emptied { tree.removeAll { _, h in h.isEmpty } }
         return keep
     }
 
     /// The revisions <= atRev that a compaction at atRev would keep (for HashKV).
     func keep(at atRev: Int64) -> Set<Revision> {
         var keep = Set<Revision>()
-        for h in ordered { h.keep(at: atRev, into: &keep) }
+        tree.forEach { _, h in h.keep(at: atRev, into: &keep); return true }
         return keep
-    }
-
-    private func lowerBound(_ key: Data) -> Int {
-        var lo = 0, hi = ordered.count
-        while lo < hi {
-            let mid = (lo + hi) / 2
-            if compareBytes(ordered[mid].key, key) < 0 { lo = mid + 1 } else { hi = mid }
-        }
-        return lo
     }
 }

@@ -10,16 +10,37 @@ struct Options {
     var conns = 1
     var json = false
     var total = 10000
-    var keySize = 8
-    var valSize = 8
+    /// nil: the command's own default (etcd's watch commands use 32, the others 8).
+    var keySizeFlag: Int?
+    var valSizeFlag: Int?
     var keySpaceSize = 1
     var sequentialKeys = false
     var rate = 0
     var consistency = "l"
     var txnOps = 1
+    // txn-mixed
+    var rwRatio = 1.0
+    var endKey = ""
+    // watch, watch-latency, watch-get
+    var streams: Int?
+    var watchPerStream = 100
+    var watchPrefix = false
+    var putTotal = 1000
+    var putRate: Int?
+    var watchers = 10000
+    var events = 8
+    // stm
+    var stmKeys = 1
+    var keysPerTxn = 1
+    var txnWritePercent = 100
+    var isolation = "r"
+    var stmLocker = "stm"
+
+    var keySize: Int { keySizeFlag ?? (command.hasPrefix("watch") ? 32 : 8) }
+    var valSize: Int { valSizeFlag ?? (command == "watch-latency" ? 32 : 8) }
 
     /// Flags that take no value.
-    static let booleanFlags: Set<String> = ["json", "sequential-keys", "help", "h"]
+    static let booleanFlags: Set<String> = ["json", "sequential-keys", "prefix", "help", "h"]
 
     static func parse(_ arguments: [String]) -> Options {
         var options = Options()
@@ -55,6 +76,7 @@ struct Options {
         switch name {
         case "json": json = on
         case "sequential-keys": sequentialKeys = on
+        case "prefix": watchPrefix = on
         default: printUsage(); exit(0)
         }
     }
@@ -65,11 +87,33 @@ struct Options {
         case "clients": clients = Options.positive(name, value)
         case "conns": conns = Options.positive(name, value)
         case "total": total = Options.positive(name, value)
-        case "key-size": keySize = Options.positive(name, value)
-        case "val-size": valSize = Options.nonNegative(name, value)
+        case "key-size": keySizeFlag = Options.positive(name, value)
+        case "val-size": valSizeFlag = Options.nonNegative(name, value)
         case "key-space-size": keySpaceSize = Options.positive(name, value)
         case "rate": rate = Options.nonNegative(name, value)
         case "txn-ops": txnOps = Options.positive(name, value)
+        case "rw-ratio":
+            guard let ratio = Double(value), ratio > 0, ratio.isFinite else { usageError("invalid value \"\(value)\" for --rw-ratio") }
+            rwRatio = ratio
+        case "end-key": endKey = value
+        case "streams": streams = Options.positive(name, value)
+        case "watch-per-stream": watchPerStream = Options.positive(name, value)
+        case "put-total": putTotal = Options.positive(name, value)
+        case "put-rate": putRate = Options.nonNegative(name, value)
+        case "watchers": watchers = Options.positive(name, value)
+        case "events": events = Options.positive(name, value)
+        case "keys": stmKeys = Options.positive(name, value)
+        case "keys-per-txn": keysPerTxn = Options.positive(name, value)
+        case "txn-wr-percent":
+            let percent = Options.nonNegative(name, value)
+            guard percent <= 100 else { usageError("--txn-wr-percent must be between 0 and 100") }
+            txnWritePercent = percent
+        case "isolation":
+            guard ["c", "r", "s", "ss"].contains(value) else { usageError("unexpected isolation \"\(value)\" (c, r, s or ss)") }
+            isolation = value
+        case "stm-locker":
+            guard value == "stm" else { usageError("unsupported --stm-locker \"\(value)\" (this benchmark implements stm only)") }
+            stmLocker = value
         case "consistency":
             guard value == "l" || value == "s" else { usageError("consistency must be l or s") }
             consistency = value
@@ -102,6 +146,16 @@ func printUsage() {
       benchmark put [flags]          --key-size --val-size --total --key-space-size --sequential-keys --rate
       benchmark range key [end]      --consistency l|s --total --rate
       benchmark txn-put [flags]      --key-size --val-size --total --key-space-size --txn-ops --rate
+      benchmark txn-mixed key [--end-key]  --rw-ratio --key-size --val-size --total --key-space-size
+                                     --consistency --rate (reads: txn with a range; writes: txn with a put)
+      benchmark watch [flags]        --streams(10) --watch-per-stream(100) --put-total --put-rate(0)
+                                     --key-size(32) --key-space-size --sequential-keys --prefix
+      benchmark watch-latency        --put-total --put-rate(100) --key-size(32) --val-size(32);
+                                     one watcher per --clients
+      benchmark watch-get            --watchers(10000) --streams(1) --events(8)
+      benchmark lease-keepalive      --total; each client grants a lease, then one keepalive per request
+      benchmark stm                  --keys --keys-per-txn --txn-wr-percent --isolation c|r|s|ss
+                                     --stm-locker stm --total --rate
 
     Global flags:
       --endpoints  comma-separated endpoints (default 127.0.0.1:2379)

@@ -64,7 +64,7 @@ struct Summary {
         print(out, terminator: "")
     }
 
-    func printJSON() {
+    func jsonObject() -> [String: Any] {
         var object: [String: Any] = [
             "total": totalSeconds, "slowest": slowest, "fastest": fastest, "average": average,
             "stddev": stddev, "rps": requestsPerSecond, "requests": succeeded,
@@ -75,10 +75,34 @@ struct Summary {
         object["percentiles"] = percentiles
         object["histogram"] = histogramBuckets().map { ["le": $0.upper, "count": $0.count] as [String: Any] }
         if !result.errors.isEmpty { object["error_messages"] = result.errors }
-        let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
-        print(String(decoding: data, as: UTF8.self))
+        return object
     }
 
     private func fmt(_ value: Double) -> String { String(format: "%.4f", value) }
     private func percentLabel(_ p: Double) -> String { p == p.rounded() ? String(Int(p)) : String(p) }
+}
+
+/// Prints a run as etcd's benchmark does: one summary, or (txn-mixed, watch) one per part under
+/// its title. The JSON form is the overall summary with the parts under "parts".
+func printReport(_ result: RunResult, json: Bool, title: (_ kind: String, _ part: Summary) -> String) {
+    if json {
+        var object = Summary(result: result).jsonObject()
+        if !result.parts.isEmpty {
+            var parts: [String: Any] = [:]
+            for part in result.parts { parts[part.kind] = Summary(result: part.result).jsonObject() }
+            object["parts"] = parts
+        }
+        let data = try! JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])
+        print(String(decoding: data, as: UTF8.self))
+        return
+    }
+    guard !result.parts.isEmpty else {
+        Summary(result: result).printText()
+        return
+    }
+    for part in result.parts {
+        let summary = Summary(result: part.result)
+        print(title(part.kind, summary), terminator: "")
+        summary.printText()
+    }
 }

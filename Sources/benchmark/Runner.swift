@@ -16,6 +16,33 @@ struct RunResult {
     var latencies: Histogram<UInt64>
     var errors: [String: Int]
     var elapsedNanoseconds: UInt64
+    /// Per-kind results when the workload reports several summaries, in first-seen order.
+    var parts: [RunPart] = []
+
+    init(latencies: Histogram<UInt64> = RunResult.emptyHistogram(), errors: [String: Int] = [:], elapsedNanoseconds: UInt64 = 0) {
+        self.latencies = latencies
+        self.errors = errors
+        self.elapsedNanoseconds = elapsedNanoseconds
+    }
+
+    /// Microsecond latencies up to an hour, three significant digits.
+    static func emptyHistogram() -> Histogram<UInt64> {
+        Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000, numberOfSignificantValueDigits: .three)
+    }
+
+    mutating func record(microseconds: UInt64) { _ = latencies.record(max(microseconds, 1)) }
+    mutating func recordError(_ message: String) { errors[message, default: 0] += 1 }
+}
+
+/// One of several summaries of a run (a class: a struct cannot contain its own type).
+final class RunPart {
+    let kind: String
+    let result: RunResult
+
+    init(kind: String, result: RunResult) {
+        self.kind = kind
+        self.result = result
+    }
 }
 
 /// Drives `--clients` clients over `--conns` connections on one event loop; every client keeps
@@ -32,14 +59,14 @@ final class Runner {
     private var issued = 0
     private var finished = 0
     private var startNanoseconds: UInt64 = 0
-    private var latencies = Histogram<UInt64>(lowestDiscernibleValue: 1, highestTrackableValue: 3_600_000_000,
-                                             numberOfSignificantValueDigits: .three)
-    private var errors: [String: Int] = [:]
+    private var overall = RunResult()
+    private var byKind: [String: RunResult] = [:]
+    private var kindOrder: [String] = []
 
     init(loop: EventLoop, config: EtcdClientConfig, conns: Int, clients: Int, total: Int, rate: Int,
          workload: any Workload, progress: ProgressBar?) {
         self.loop = loop
-        connections = (0..<conns).map { _ in EtcdConnection(loop: loop, config: config) }
+        connections = makeConnections(conns, loop: loop, config: config)
         self.workload = workload
         self.total = total
         self.clients = clients
@@ -52,7 +79,14 @@ final class Runner {
         warmUp()
         loop.run()
         let elapsed = monotonicNanoseconds() - startNanoseconds
-        return RunResult(latencies: latencies, errors: errors, elapsedNanoseconds: elapsed)
+        var result = overall
+        result.elapsedNanoseconds = elapsed
+        result.parts = kindOrder.map { kind in
+            var part = byKind[kind]!
+            part.elapsedNanoseconds = elapsed
+            return RunPart(kind: kind, result: part)
+        }
+        return result
     }
 
     /// Connects every connection (one Status call each) before the clock starts, as etcd's
@@ -66,10 +100,23 @@ final class Runner {
                     exit(1)
                 }
                 pending -= 1
-                if pending == 0 { startClients() }
+                if pending == 0 { prepareWorkload() }
             }
         }
     }
+
+    private func prepareWorkload() {
+        workload.prepare(clients: min(clients, total), connections: connections) { [self] error in
+            if let error {
+                writeStderr("Error: \(error.description)\n")
+                exit(1)
+            }
+            startClients()
+        }
+    }
+
+    /// The connection client `client` uses (clients are spread evenly over the connections).
+    func connection(of client: Int) -> EtcdConnection { connections[client % connections.count] }
 
     private func startClients() {
         startNanoseconds = monotonicNanoseconds()
@@ -99,17 +146,23 @@ final class Runner {
     }
 
     private func send(_ index: Int, client: Int) {
-        let connection = connections[client % connections.count]
         let started = monotonicNanoseconds()
-        workload.send(index, on: connection) { [self] error in
+        let kind = workload.kind(of: index)
+        workload.send(index, client: client, on: connection(of: client)) { [self] error in
             let took = (monotonicNanoseconds() - started) / 1000
-            if let error {
-                errors[error.description, default: 0] += 1
-            } else {
-                _ = latencies.record(max(took, 1))
-            }
+            record(kind: kind, microseconds: took, error: error)
             completed(client: client)
         }
+    }
+
+    private func record(kind: String?, microseconds: UInt64, error: EtcdError?) {
+        if let error { overall.recordError(error.description) } else { overall.record(microseconds: microseconds) }
+        guard let kind else { return }
+        if byKind[kind] == nil {
+            byKind[kind] = RunResult()
+            kindOrder.append(kind)
+        }
+        if let error { byKind[kind]!.recordError(error.description) } else { byKind[kind]!.record(microseconds: microseconds) }
     }
 
     private func completed(client: Int) {

@@ -5,7 +5,16 @@ import Foundation
 /// Builds the i-th request of a benchmark and sends it on a connection.
 protocol Workload {
     var name: String { get }
-    func send(_ index: Int, on connection: EtcdConnection, completion: @escaping (EtcdError?) -> Void)
+    /// Setup before the clock starts (e.g. one lease per client); `done(nil)` when ready.
+    func prepare(clients: Int, connections: [EtcdConnection], done: @escaping (EtcdError?) -> Void)
+    /// The summary request `index` is counted in, when the workload reports several (txn-mixed).
+    func kind(of index: Int) -> String?
+    func send(_ index: Int, client: Int, on connection: EtcdConnection, completion: @escaping (EtcdError?) -> Void)
+}
+
+extension Workload {
+    func prepare(clients: Int, connections: [EtcdConnection], done: @escaping (EtcdError?) -> Void) { done(nil) }
+    func kind(of index: Int) -> String? { nil }
 }
 
 /// Keys as etcd's benchmark makes them: the key number, varint-encoded, in a zero-padded
@@ -40,7 +49,7 @@ struct PutWorkload: Workload {
     let value: Data
     var name: String { "put" }
 
-    func send(_ index: Int, on connection: EtcdConnection, completion: @escaping (EtcdError?) -> Void) {
+    func send(_ index: Int, client: Int, on connection: EtcdConnection, completion: @escaping (EtcdError?) -> Void) {
         var request = Etcdserverpb_PutRequest()
         request.key = keys.key(index)
         request.value = value
@@ -60,7 +69,7 @@ struct RangeWorkload: Workload {
         self.request = request
     }
 
-    func send(_ index: Int, on connection: EtcdConnection, completion: @escaping (EtcdError?) -> Void) {
+    func send(_ index: Int, client: Int, on connection: EtcdConnection, completion: @escaping (EtcdError?) -> Void) {
         connection.call(EtcdRPCs.range, request, timeout: .unlimited) { completion($0.failureValue) }
     }
 }
@@ -72,7 +81,7 @@ struct TxnPutWorkload: Workload {
     let ops: Int
     var name: String { "txn-put" }
 
-    func send(_ index: Int, on connection: EtcdConnection, completion: @escaping (EtcdError?) -> Void) {
+    func send(_ index: Int, client: Int, on connection: EtcdConnection, completion: @escaping (EtcdError?) -> Void) {
         var request = Etcdserverpb_TxnRequest()
         request.success = (0..<ops).map { op in
             var put = Etcdserverpb_PutRequest()

@@ -13,21 +13,6 @@ do {
 }
 
 let keys = KeyMaker(keySize: options.keySize, keySpaceSize: options.keySpaceSize, sequential: options.sequentialKeys)
-let workload: any Workload
-switch options.command {
-case "put":
-    workload = PutWorkload(keys: keys, value: randomValue(options.valSize))
-case "range":
-    guard let key = options.positional.first else { usageError("range command needs arguments") }
-    workload = RangeWorkload(key: key, end: options.positional.dropFirst().first, serializable: options.consistency == "s")
-case "txn-put":
-    workload = TxnPutWorkload(keys: keys, value: randomValue(options.valSize), ops: options.txnOps)
-case "":
-    printUsage()
-    exit(1)
-default:
-    usageError("unknown command \"\(options.command)\"")
-}
 
 let loop: EventLoop
 do {
@@ -37,7 +22,58 @@ do {
     exit(1)
 }
 let config = EtcdClientConfig(endpoints: endpoints, requestTimeoutMilliseconds: nil)
-let runner = Runner(loop: loop, config: config, conns: options.conns, clients: options.clients, total: options.total,
-                    rate: options.rate, workload: workload, progress: options.json ? nil : ProgressBar(total: options.total))
-let summary = Summary(result: runner.run())
-if options.json { summary.printJSON() } else { summary.printText() }
+
+/// Runs a closed-loop workload (every client keeps one request in flight) to `--total`.
+func runClosedLoop(_ workload: any Workload) -> RunResult {
+    let runner = Runner(loop: loop, config: config, conns: options.conns, clients: options.clients, total: options.total,
+                        rate: options.rate, workload: workload, progress: options.json ? nil : ProgressBar(total: options.total))
+    return runner.run()
+}
+
+let result: RunResult
+var partTitle: (String, Summary) -> String = { kind, _ in "\n\(kind):" }
+switch options.command {
+case "put":
+    result = runClosedLoop(PutWorkload(keys: keys, value: randomValue(options.valSize)))
+case "range":
+    guard let key = options.positional.first else { usageError("range command needs arguments") }
+    result = runClosedLoop(RangeWorkload(key: key, end: options.positional.dropFirst().first,
+                                         serializable: options.consistency == "s"))
+case "txn-put":
+    result = runClosedLoop(TxnPutWorkload(keys: keys, value: randomValue(options.valSize), ops: options.txnOps))
+case "txn-mixed":
+    guard let key = options.positional.first else { usageError("txn-mixed command needs arguments") }
+    let end = options.endKey.isEmpty ? (options.positional.dropFirst().first ?? "") : options.endKey
+    result = runClosedLoop(TxnMixedWorkload(keys: keys, value: randomValue(options.valSize), key: key, end: end,
+                                            ratio: options.rwRatio, serializable: options.consistency == "s"))
+    partTitle = { kind, summary in
+        "Total \(kind == "read" ? "Read" : "Write") Ops: \(summary.succeeded)\nDetails:"
+    }
+case "lease-keepalive":
+    result = runClosedLoop(LeaseKeepAliveWorkload())
+case "stm":
+    guard options.keysPerTxn <= options.stmKeys else { usageError("--keys-per-txn must not exceed --keys") }
+    result = runClosedLoop(StmWorkload(keyCount: options.stmKeys, keysPerTxn: options.keysPerTxn,
+                                       writePercent: options.txnWritePercent, isolation: options.isolation))
+case "watch":
+    result = WatchBenchmark(loop: loop, config: config, conns: options.conns, streams: options.streams ?? 10,
+                            watchesPerStream: options.watchPerStream, keys: keys, prefix: options.watchPrefix,
+                            putTotal: options.putTotal, putClients: options.clients, putRate: options.putRate ?? 0).run()
+    partTitle = { kind, _ in kind == "creation" ? "Watch creation summary:" : "\nWatch events received summary:" }
+case "watch-latency":
+    result = WatchLatencyBenchmark(loop: loop, config: config, conns: options.conns, watchers: options.clients,
+                                   putTotal: options.putTotal, putRate: options.putRate ?? 100, keySize: options.keySize,
+                                   valSize: options.valSize,
+                                   progress: options.json ? nil : ProgressBar(total: options.putTotal)).run()
+case "watch-get":
+    result = WatchGetBenchmark(loop: loop, config: config, conns: options.conns, watchers: options.watchers,
+                               streams: options.streams ?? 1, events: options.events,
+                               progress: options.json ? nil : ProgressBar(total: options.watchers)).run()
+    if !options.json { print("Get during watch summary:", terminator: "") }
+case "":
+    printUsage()
+    exit(1)
+default:
+    usageError("unknown command \"\(options.command)\"")
+}
+printReport(result, json: options.json, title: partTitle)
