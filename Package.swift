@@ -22,6 +22,8 @@ let package = Package(
         .systemLibrary(name: "CNghttp2", pkgConfig: "libnghttp2"),
         .systemLibrary(name: "CHTTPParser"),
         .systemLibrary(name: "CLMDB"),
+        // bcrypt password hashes for etcd's auth store (Debian: libcrypt-dev).
+        .systemLibrary(name: "CCrypt"),
 
         // Foundation of the process: one libuv loop, gRPC over nghttp2, HTTP/1.1.
         .target(name: "EventLoop", dependencies: ["CLibUV"]),
@@ -39,7 +41,7 @@ let package = Package(
         .executableTarget(name: "raft-sim", dependencies: ["RaftSimulator"]),
 
         // MVCC store, watch hub, lessor, LMDB backend.
-        .target(name: "KVStore", dependencies: ["CLMDB", "EtcdAPI"]),
+        .target(name: "KVStore", dependencies: ["CLMDB", "CCrypt", "EtcdAPI"]),
 
         // The member: Raft driver, WAL, gRPC services, HTTP endpoints.
         .target(name: "EtcdServer", dependencies: [

@@ -3,7 +3,7 @@
 # etcd's .proto files (for regenerating Sources/EtcdAPI), and the reference etcd, etcdctl and Go
 # (with etcd's Go client sources) that the compatibility tests run against.
 set -euo pipefail
-PACKAGES=(libuv1-dev libnghttp2-dev libhttp-parser-dev liblmdb-dev protobuf-compiler
+PACKAGES=(libuv1-dev libnghttp2-dev libhttp-parser-dev liblmdb-dev libcrypt-dev protobuf-compiler
           golang-etcd-server-dev etcd-server etcd-client golang-go jq curl)
 missing=()
 for p in "${PACKAGES[@]}"; do

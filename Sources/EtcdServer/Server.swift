@@ -50,6 +50,7 @@ public final class EtcdServerProcess {
         LeaseService(member: member).register(on: registry)
         MaintenanceService(member: member).register(on: registry)
         ClusterService(member: member).register(on: registry)
+        AuthService(member: member).register(on: registry)
         let endpoints = HTTPEndpoints(member: member, metrics: Metrics(grpc: grpc), gateway: gateway)
         let http = HTTPServer(loop: loop) { request, responder in endpoints.handle(request, responder) }
         let mux = ProtocolMux(loop: loop, grpc: grpc) { connection, bytes in http.serve(connection, initialBytes: bytes) }

@@ -8,12 +8,17 @@ import Foundation
 final class LMDBBackend {
     enum Table: Int, CaseIterable {
         case key, meta, lease, alarm
+        /// etcd's auth buckets: the enabled flag and revision, users, roles.
+        case auth, authUsers, authRoles
         var name: String {
             switch self {
             case .key: "key"
             case .meta: "meta"
             case .lease: "lease"
             case .alarm: "alarm"
+            case .auth: "auth"
+            case .authUsers: "authUsers"
+            case .authRoles: "authRoles"
             }
         }
     }

@@ -6,6 +6,9 @@ import SwiftProtobuf
 final class ServiceRegistry {
     let grpc: GRPCServer
     let gateway: JSONGateway
+    /// The metadata of the stream being opened, valid during `open` only (streams read their
+    /// auth token from it).
+    private(set) var openingMetadata: [(String, String)] = []
 
     init(grpc: GRPCServer, gateway: JSONGateway) {
         self.grpc = grpc
@@ -16,7 +19,7 @@ final class ServiceRegistry {
         _ path: String, gateway gatewayPaths: [String] = [], _ handler: @escaping (Request, Reply<Response>) -> Void
     ) {
         grpc.unary(path) { (request: Request, responder: UnaryResponder<Response>) in
-            handler(request, Reply(deadlineMilliseconds: responder.deadlineMilliseconds,
+            handler(request, Reply(deadlineMilliseconds: responder.deadlineMilliseconds, metadata: responder.headers,
                                    respond: { responder.respond($0) }, fail: { responder.fail($0) }))
         }
         for gatewayPath in gatewayPaths { gateway.route(gatewayPath, handler) }
@@ -29,15 +32,19 @@ final class ServiceRegistry {
         _ path: String, gateway gatewayPath: String? = nil, metadata: @escaping ([(String, String)]) -> GRPCStatus? = { _ in nil },
         _ open: @escaping (any ResponseStream<Response>) -> StreamHandlers<Request>
     ) {
-        grpc.stream(path) { (stream: ServerStream<Request, Response>) in
+        grpc.stream(path) { [unowned self] (stream: ServerStream<Request, Response>) in
             if let refusal = metadata(stream.headers) { return stream.finish(refusal) }
+            openingMetadata = stream.headers
+            defer { openingMetadata = [] }
             let handlers = open(stream)
             stream.onMessage = handlers.onMessage
             stream.onHalfClose = handlers.onClose
             stream.onCancel = handlers.onClose
         }
         guard let gatewayPath else { return }
-        gateway.streamRoute(gatewayPath) { (requests: [Request], stream: GatewayStream<Response>) in
+        gateway.streamRoute(gatewayPath) { [unowned self] (requests: [Request], headers: [(String, String)], stream: GatewayStream<Response>) in
+            openingMetadata = headers
+            defer { openingMetadata = [] }
             let handlers = open(stream)
             stream.onClientClose = handlers.onClose
             for request in requests { handlers.onMessage(request) }

@@ -62,6 +62,8 @@ public final class EtcdMember {
         store = try KVStore(directory: options.snapDirectory, mapSizeBytes: max(8 << 30, Int(options.quotaBackendBytes) * 2),
                             minLeaseTTLSeconds: Self.minLeaseTTL(options), syncMode: .deferMeta)
         store.quotaBytes = options.quotaBackendBytes
+        store.auth.bcryptCost = options.auth.bcryptCost
+        store.auth.tokens = SimpleTokens(ttlSeconds: options.auth.tokenTTLSeconds)
         raftLog = try DurableRaftLog.open(directory: options.resolvedWALDirectory)
 
         let initial = options.initialCluster.map { m in

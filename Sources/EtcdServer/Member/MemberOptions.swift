@@ -25,6 +25,7 @@ public struct MemberOptions: Sendable {
     /// How often a watcher that asked for progress notifications and saw no event gets one.
     public var watchProgressNotifyIntervalMilliseconds: UInt64 = 600_000
     public var autoCompaction: EtcdConfig.AutoCompaction = .disabled
+    public var auth = AuthOptions()
     /// etcd's request timeout: 5 s plus twice the election timeout.
     public var requestTimeoutMilliseconds: UInt64 { 5000 + 2 * electionTimeoutMilliseconds }
     public var electionTicks: Int { max(1, Int(electionTimeoutMilliseconds / max(1, heartbeatIntervalMilliseconds))) }
