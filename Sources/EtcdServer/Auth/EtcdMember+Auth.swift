@@ -29,9 +29,27 @@ extension EtcdMember {
         request.header.authRevision = info.revision
     }
 
-    /// Maintenance calls only the root role may make (etcd's authMaintenanceServer).
+    /// Maintenance calls only the root role may make (etcd's authMaintenanceServer). etcd
+    /// returns the auth store's own errors here, unconverted: clients see code Unknown and
+    /// "auth: ..." texts.
     func checkAdmin(_ metadata: [(String, String)]) throws(EtcdError) {
-        try store.auth.checkAdmin(try authInfo(metadata))
+        do throws(EtcdError) {
+            try store.auth.checkAdmin(try authInfo(metadata))
+        } catch {
+            throw Self.unconverted(error)
+        }
+    }
+
+    private static func unconverted(_ error: EtcdError) -> EtcdError {
+        let text: String
+        switch error {
+        case .userEmpty: text = "auth: user name is empty"
+        case .userNotFound: text = "auth: user not found"
+        case .permissionDenied: text = "auth: permission denied"
+        case .invalidAuthToken: text = "auth: invalid auth token"
+        default: return error
+        }
+        return EtcdError(code: 2, message: text)
     }
 
     /// etcd's simple token prefix: 16 random letters (the Raft index is appended at apply).
