@@ -25,6 +25,8 @@ let package = Package(
         .systemLibrary(name: "CLMDB"),
         // OpenSSL (libssl-dev) for TLS on client and peer connections.
         .systemLibrary(name: "CLibSSL", pkgConfig: "openssl"),
+        // bcrypt password hashes for etcd's auth store (Debian: libcrypt-dev).
+        .systemLibrary(name: "CCrypt"),
 
         // Foundation of the process: one libuv loop, gRPC over nghttp2, HTTP/1.1.
         .target(name: "EventLoop", dependencies: ["CLibUV"]),
@@ -44,7 +46,7 @@ let package = Package(
         .executableTarget(name: "raft-sim", dependencies: ["RaftSimulator"]),
 
         // MVCC store, watch hub, lessor, LMDB backend.
-        .target(name: "KVStore", dependencies: ["CLMDB", "EtcdAPI"]),
+        .target(name: "KVStore", dependencies: ["CLMDB", "CCrypt", "EtcdAPI"]),
 
         // The member: Raft driver, WAL, gRPC services, HTTP endpoints.
         .target(name: "EtcdServer", dependencies: [

@@ -5,7 +5,7 @@
 # (with etcd's Go client sources) that the compatibility tests run against, and gnuplot for the
 # benchmark charts (scripts/bench-cluster.sh).
 set -euo pipefail
-PACKAGES=(libuv1-dev libnghttp2-dev libhttp-parser-dev liblmdb-dev libssl-dev openssl protobuf-compiler
+PACKAGES=(libuv1-dev libnghttp2-dev libhttp-parser-dev liblmdb-dev libssl-dev openssl libcrypt-dev protobuf-compiler
           golang-etcd-server-dev etcd-server etcd-client golang-go jq curl gnuplot-nox)
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -56,6 +56,7 @@ public final class EtcdServerProcess {
         ClusterService(member: member).register(on: registry)
         LockService(member: member).register(on: registry)
         ElectionService(member: member).register(on: registry)
+        AuthService(member: member).register(on: registry)
         let endpoints = HTTPEndpoints(member: member, metrics: Metrics(grpc: grpc), gateway: gateway)
         let http = HTTPServer(loop: loop) { request, responder in endpoints.handle(request, responder) }
         let mux = ProtocolMux(loop: loop, grpc: grpc) { connection, bytes in http.serve(connection, initialBytes: bytes) }

@@ -13,6 +13,8 @@ public enum ApplyResult {
     /// A range that went through Raft (etcd 3.4 serves linearizable reads by ReadIndex instead,
     /// but a proposed range is still answered).
     case range(Etcdserverpb_RangeResponse)
+    /// An auth request's response (an `Etcdserverpb_Auth…Response`; the caller knows which).
+    case auth(any Sendable)
     /// The entry's index was at or below `appliedIndex`: already applied before (WAL replay).
     case alreadyApplied
     case failure(EtcdError)

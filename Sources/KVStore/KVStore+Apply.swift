@@ -10,7 +10,7 @@ extension KVStore {
     /// `nowMilliseconds` only sets the expiry of granted leases (time is never read here).
     public func apply(_ r: Etcdserverpb_InternalRaftRequest, index: UInt64, nowMilliseconds: UInt64) -> ApplyResult {
         guard index > appliedIndex else { return .alreadyApplied }
-        let result = dispatch(r, index: index, now: nowMilliseconds)
+        let result = authRefusal(r).map { .failure($0) } ?? dispatch(r, index: index, now: nowMilliseconds)
         setAppliedIndex(index)
         return result
     }
@@ -32,6 +32,7 @@ extension KVStore {
         if r.hasLeaseRevoke { return run { () throws(EtcdError) in .leaseRevoke(try applyLeaseRevoke(r.leaseRevoke)) } }
         if r.hasLeaseCheckpoint { return .leaseCheckpoint(responseWithHeader()) }
         if r.hasAlarm { return .alarm(applyAlarm(r.alarm)) }
+        if let result = applyAuth(r, index: index, now: now) { return result }
         return .failure(.notCapable)
     }
 

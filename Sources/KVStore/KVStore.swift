@@ -27,6 +27,8 @@ public final class KVStore {
     let alarms: AlarmStore
     public let lessor: Lessor
     public let watchHub: WatchHub
+    /// Users, roles and the enabled flag (etcd's auth store), in the same backend.
+    public let auth: AuthStore
 
     /// Raft index of the last applied entry (etcd calls it the consistent index).
     public private(set) var appliedIndex: UInt64 = 0
@@ -63,6 +65,7 @@ public final class KVStore {
         alarms = AlarmStore(backend: backend)
         lessor = Lessor(backend: backend, minTTLSeconds: minLeaseTTLSeconds, nowMilliseconds: nowMilliseconds)
         watchHub = adoptingWatchers ?? WatchHub()
+        auth = AuthStore(backend: backend)
         watchHub.source = self
         try restore()
         watchHub.unsyncAll()

@@ -9,6 +9,8 @@ import Foundation
 final class LMDBBackend {
     enum Table: Int, CaseIterable {
         case key, meta, lease, alarm, members, membersRemoved
+        /// etcd's auth buckets: the enabled flag and revision, users, roles.
+        case auth, authUsers, authRoles
         var name: String {
             switch self {
             case .key: "key"
@@ -17,6 +19,9 @@ final class LMDBBackend {
             case .alarm: "alarm"
             case .members: "members"
             case .membersRemoved: "members_removed"
+            case .auth: "auth"
+            case .authUsers: "authUsers"
+            case .authRoles: "authRoles"
             }
         }
     }

@@ -7,13 +7,13 @@ import SwiftProtobuf
 /// with the response as protobuf JSON (original field names, 64-bit integers as strings, bytes
 /// as base64). `/v3beta/` and `/v3alpha/` are accepted as aliases, as etcd 3.4 does.
 final class JSONGateway {
-    private typealias Route = (_ body: [UInt8], _ responder: HTTPResponder, _ deadline: UInt64?) -> Void
+    private typealias Route = (_ body: [UInt8], _ headers: [(String, String)], _ responder: HTTPResponder, _ deadline: UInt64?) -> Void
     private var routes: [String: Route] = [:]
 
     func route<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
         _ path: String, _ handler: @escaping (Request, Reply<Response>) -> Void
     ) {
-        routes[path] = { body, responder, deadline in
+        routes[path] = { body, headers, responder, deadline in
             let request: Request
             do {
                 var options = JSONDecodingOptions()
@@ -22,7 +22,7 @@ final class JSONGateway {
             } catch {
                 return Self.fail(GRPCStatus(code: .invalidArgument, message: "\(error)"), responder)
             }
-            handler(request, Reply(deadlineMilliseconds: deadline, respond: { response in
+            handler(request, Reply(deadlineMilliseconds: deadline, metadata: headers, respond: { response in
                 var options = JSONEncodingOptions()
                 options.preserveProtoFieldNames = true
                 let json = (try? response.jsonUTF8Bytes(options: options)) ?? Array("{}".utf8)
@@ -47,7 +47,8 @@ final class JSONGateway {
                               body: Array("Method Not Allowed\n".utf8))
             return true
         }
-        route(request.body, responder, nowMilliseconds + 30_000)
+        let headers = request.headers.map { ($0.0.lowercased(), $0.1) }
+        route(request.body, headers, responder, nowMilliseconds + 30_000)
         return true
     }
 
@@ -65,16 +66,16 @@ final class JSONGateway {
     /// A server-streaming or bidi method: the request body holds the client's messages (one or
     /// more JSON objects); the answer streams back line by line.
     func streamRoute<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
-        _ path: String, _ handler: @escaping (_ requests: [Request], GatewayStream<Response>) -> Void
+        _ path: String, _ handler: @escaping (_ requests: [Request], _ headers: [(String, String)], GatewayStream<Response>) -> Void
     ) {
-        routes[path] = { body, responder, _ in
+        routes[path] = { body, headers, responder, _ in
             let requests: [Request]
             do {
                 requests = try Self.decodeSequence(body)
             } catch {
                 return Self.fail(GRPCStatus(code: .invalidArgument, message: "\(error)"), responder)
             }
-            handler(requests, GatewayStream<Response>(responder: responder))
+            handler(requests, headers, GatewayStream<Response>(responder: responder))
         }
     }
 

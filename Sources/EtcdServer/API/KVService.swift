@@ -38,6 +38,7 @@ struct KVService {
     private func range(_ r: Etcdserverpb_RangeRequest, _ call: Reply<Etcdserverpb_RangeResponse>) {
         do throws(EtcdError) { try RequestValidation.check(r) } catch { return call.fail(error.status) }
         read(call, serializable: r.serializable) { () throws(EtcdError) in
+            try member.store.checkRead(r, try member.requestAuthInfo(call.metadata))
             var response = try member.store.range(r)
             response.header = member.header(revision: response.header.revision)
             return response
@@ -49,6 +50,7 @@ struct KVService {
         if KVStore.isReadOnlyTxn(r) {
             // etcd answers a txn that writes nothing locally, after a ReadIndex unless serializable.
             return read(call, serializable: r.isSerializable) { () throws(EtcdError) in
+                try member.store.checkTxn(r, try member.requestAuthInfo(call.metadata))
                 var response = try member.store.readOnlyTxn(r)
                 response.header = member.header(revision: response.header.revision)
                 return response

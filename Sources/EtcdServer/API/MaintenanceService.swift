@@ -25,6 +25,7 @@ struct MaintenanceService {
             member.proposeAndRespond(request, call, fillHeader: false) { if case .alarm(let response) = $0 { return response }; return nil }
         }
         server.unary("/etcdserverpb.Maintenance/Defragment", gateway: ["/v3/maintenance/defragment"]) { (_: Etcdserverpb_DefragmentRequest, call: Reply<Etcdserverpb_DefragmentResponse>) in
+            do throws(EtcdError) { try member.checkAdmin(call.metadata) } catch { return call.fail(error.status) }
             do {
                 try member.store.defragment()
                 var response = Etcdserverpb_DefragmentResponse()
@@ -35,6 +36,7 @@ struct MaintenanceService {
             }
         }
         server.unary("/etcdserverpb.Maintenance/Hash", gateway: ["/v3/maintenance/hash"]) { (_: Etcdserverpb_HashRequest, call: Reply<Etcdserverpb_HashResponse>) in
+            do throws(EtcdError) { try member.checkAdmin(call.metadata) } catch { return call.fail(error.status) }
             var response = Etcdserverpb_HashResponse()
             response.header = member.header()
             response.hash = member.store.hash()
@@ -42,6 +44,7 @@ struct MaintenanceService {
         }
         server.unary("/etcdserverpb.Maintenance/HashKV") { (r: Etcdserverpb_HashKVRequest, call: Reply<Etcdserverpb_HashKVResponse>) in
             do throws(EtcdError) {
+                try member.checkAdmin(call.metadata)
                 let result = try member.store.hashKV(revision: r.revision)
                 var response = Etcdserverpb_HashKVResponse()
                 response.header = member.header(revision: result.revision)
@@ -54,7 +57,11 @@ struct MaintenanceService {
         }
         server.stream("/etcdserverpb.Maintenance/Snapshot", gateway: "/v3/maintenance/snapshot") {
             (stream: any ResponseStream<Etcdserverpb_SnapshotResponse>) in
-            StreamHandlers(onMessage: { (_: Etcdserverpb_SnapshotRequest) in sendSnapshot(stream) }, onClose: {})
+            let metadata = server.openingMetadata
+            return StreamHandlers(onMessage: { (_: Etcdserverpb_SnapshotRequest) in
+                do throws(EtcdError) { try member.checkAdmin(metadata) } catch { return stream.finish(error.status) }
+                sendSnapshot(stream)
+            }, onClose: {})
         }
         server.unary("/etcdserverpb.Maintenance/MoveLeader", gateway: ["/v3/maintenance/transfer-leadership"]) { (r: Etcdserverpb_MoveLeaderRequest, call: Reply<Etcdserverpb_MoveLeaderResponse>) in
             // etcd answers with an empty response (no header).

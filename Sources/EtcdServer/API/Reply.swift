@@ -6,11 +6,15 @@ import KVStore
 final class Reply<Response> {
     /// Absolute loop time by which the caller wants an answer, if it said.
     let deadlineMilliseconds: UInt64?
+    /// The request's metadata (gRPC headers or HTTP headers, lowercased): the auth token.
+    let metadata: [(String, String)]
     private var respondBody: ((Response) -> Void)?
     private var failBody: ((GRPCStatus) -> Void)?
 
-    init(deadlineMilliseconds: UInt64?, respond: @escaping (Response) -> Void, fail: @escaping (GRPCStatus) -> Void) {
+    init(deadlineMilliseconds: UInt64?, metadata: [(String, String)] = [],
+         respond: @escaping (Response) -> Void, fail: @escaping (GRPCStatus) -> Void) {
         self.deadlineMilliseconds = deadlineMilliseconds
+        self.metadata = metadata
         respondBody = respond
         failBody = fail
     }

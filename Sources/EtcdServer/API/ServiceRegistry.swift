@@ -9,6 +9,9 @@ final class ServiceRegistry {
     /// Checked before every call (with the request; nil for a stream): a status refuses it, as
     /// etcd's interceptors refuse most RPCs on a learner.
     var admission: ((Any?) -> GRPCStatus?)?
+    /// The metadata of the stream being opened, valid during `open` only (streams read their
+    /// auth token from it).
+    private(set) var openingMetadata: [(String, String)] = []
 
     init(grpc: GRPCServer, gateway: JSONGateway) {
         self.grpc = grpc
@@ -23,7 +26,7 @@ final class ServiceRegistry {
             handler(request, reply)
         }
         grpc.unary(path) { (request: Request, responder: UnaryResponder<Response>) in
-            admitted(request, Reply(deadlineMilliseconds: responder.deadlineMilliseconds,
+            admitted(request, Reply(deadlineMilliseconds: responder.deadlineMilliseconds, metadata: responder.headers,
                                     respond: { responder.respond($0) }, fail: { responder.fail($0) }))
         }
         for gatewayPath in gatewayPaths { gateway.route(gatewayPath, admitted) }
@@ -38,14 +41,18 @@ final class ServiceRegistry {
     ) {
         grpc.stream(path) { [unowned self] (stream: ServerStream<Request, Response>) in
             if let refusal = admission?(nil) ?? metadata(stream.headers) { return stream.finish(refusal) }
+            openingMetadata = stream.headers
+            defer { openingMetadata = [] }
             let handlers = open(stream)
             stream.onMessage = handlers.onMessage
             stream.onHalfClose = handlers.onClose
             stream.onCancel = handlers.onClose
         }
         guard let gatewayPath else { return }
-        gateway.streamRoute(gatewayPath) { [unowned self] (requests: [Request], stream: GatewayStream<Response>) in
+        gateway.streamRoute(gatewayPath) { [unowned self] (requests: [Request], headers: [(String, String)], stream: GatewayStream<Response>) in
             if let refusal = admission?(nil) { return stream.finish(refusal) }
+            openingMetadata = headers
+            defer { openingMetadata = [] }
             let handlers = open(stream)
             stream.onClientClose = handlers.onClose
             for request in requests { handlers.onMessage(request) }

@@ -32,6 +32,8 @@ extension EtcdMember {
                                                         _ call: Reply<Response>,
                                                         fillHeader: Bool = true,
                                                         _ extract: @escaping (ApplyResult) -> Response?) {
+        var request = request
+        do throws(EtcdError) { try stampAuth(&request, call.metadata) } catch { return call.fail(error.status) }
         propose(request, timeoutMilliseconds: call.remainingMilliseconds(now: loop.nowMilliseconds)) { [unowned self] result in
             switch result {
             case .success(.failure(let error)):

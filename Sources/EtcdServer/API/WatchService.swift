@@ -16,6 +16,7 @@ struct WatchService {
             return wantsLeader && member.leader == .none ? EtcdError.noLeader.status : nil
         }) { (stream: any ResponseStream<Etcdserverpb_WatchResponse>) in
             let session = WatchSession(member: member, stream: stream, maxResponseBytes: maxResponseBytes)
+            session.metadata = server.openingMetadata
             return StreamHandlers(onMessage: { (request: Etcdserverpb_WatchRequest) in session.handle(request) },
                                   onClose: { session.close() })
         }
@@ -25,7 +26,7 @@ struct WatchService {
 /// The watchers of one Watch stream. IDs are the client's when it picks them, otherwise the
 /// stream's next free one from 0, as in etcd.
 final class WatchSession {
-    private let member: EtcdMember
+    let member: EtcdMember
     private let stream: any ResponseStream<Etcdserverpb_WatchResponse>
     private let maxResponseBytes: Int
     private var watchers: [Int64: (handle: Watcher, fragment: Bool)] = [:]
@@ -34,6 +35,8 @@ final class WatchSession {
     private var progressTimer: LoopTimer?
     private var nextID: Int64 = 0
     private var closed = false
+    /// The stream's metadata: its auth token, checked at every create as etcd does.
+    var metadata: [(String, String)] = []
 
     init(member: EtcdMember, stream: any ResponseStream<Etcdserverpb_WatchResponse>, maxResponseBytes: Int) {
         self.member = member
@@ -77,6 +80,12 @@ final class WatchSession {
             response.watchID = -1
             response.canceled = true
             response.cancelReason = "mvcc: watcher range is empty"
+            return send(response)
+        }
+        if let refusal = watchRefusal(key: key, rangeEnd: create.rangeEnd) {
+            response.watchID = -1
+            response.canceled = true
+            response.cancelReason = refusal.message
             return send(response)
         }
         let startRevision = create.startRevision == 0 ? currentRevision + 1 : create.startRevision

@@ -89,10 +89,12 @@ extension EtcdMember {
             CrashPoints.hit("snapshotInstallBeforeSwap")
             outgoingSnapshots.waitForCopies()
             let watchers = store.watchHub
+            let tokens = store.auth.tokens  // tokens live on this member, not in the backend
             store.close()
             try SnapshotFiles.swapIn(path, directory: options.snapDirectory)
             CrashPoints.hit("snapshotInstallAfterSwap")
             store = try Self.openStore(options, adoptingWatchers: watchers)
+            store.auth.tokens = tokens
             reloadFromBackend()
         } catch {
             fatal("failed to install a snapshot from the leader", error)
@@ -126,6 +128,8 @@ extension EtcdMember {
         let store = try KVStore(directory: options.snapDirectory, mapSizeBytes: max(8 << 30, Int(options.quotaBackendBytes) * 2),
                                 minLeaseTTLSeconds: minLeaseTTL(options), syncMode: .deferMeta, adoptingWatchers: adoptingWatchers)
         store.quotaBytes = options.quotaBackendBytes
+        store.auth.bcryptCost = options.auth.bcryptCost
+        store.auth.tokens = SimpleTokens(ttlSeconds: options.auth.tokenTTLSeconds)
         return store
     }
 }

@@ -31,6 +31,7 @@ public struct MemberOptions: Sendable {
     public var autoCompaction: EtcdConfig.AutoCompaction = .disabled
     /// TLS for https client and peer URLs (see `TransportSecurity`); empty: plain TCP only.
     public var security = TransportSecurity()
+    public var auth = AuthOptions()
     /// etcd's request timeout: 5 s plus twice the election timeout.
     public var requestTimeoutMilliseconds: UInt64 { 5000 + 2 * electionTimeoutMilliseconds }
     public var electionTicks: Int { max(1, Int(electionTimeoutMilliseconds / max(1, heartbeatIntervalMilliseconds))) }
