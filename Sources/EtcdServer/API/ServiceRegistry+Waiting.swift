@@ -8,13 +8,17 @@ extension ServiceRegistry {
     func waitingUnary<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
         _ path: String, gateway gatewayPaths: [String], _ handler: @escaping (Request, Reply<Response>) -> (() -> Void)?
     ) {
-        grpc.unary(path) { (request: Request, responder: UnaryResponder<Response>) in
-            let reply = Reply<Response>(deadlineMilliseconds: responder.deadlineMilliseconds,
+        grpc.unary(path) { [unowned self] (request: Request, responder: UnaryResponder<Response>) in
+            let reply = Reply<Response>(deadlineMilliseconds: responder.deadlineMilliseconds, metadata: responder.headers,
                                         respond: { responder.respond($0) }, fail: { responder.fail($0) })
+            if let refusal = admission?(request) { return reply.fail(refusal) }
             if let cancel = handler(request, reply), !responder.isDone { responder.onCancel = cancel }
         }
         for gatewayPath in gatewayPaths {
-            gateway.route(gatewayPath) { (request: Request, reply: Reply<Response>) in _ = handler(request, reply) }
+            gateway.route(gatewayPath) { [unowned self] (request: Request, reply: Reply<Response>) in
+                if let refusal = admission?(request) { return reply.fail(refusal) }
+                _ = handler(request, reply)
+            }
         }
     }
 
@@ -24,7 +28,8 @@ extension ServiceRegistry {
         _ path: String, gateway gatewayPath: String,
         _ open: @escaping (Request, any ResponseStream<Response>) -> () -> Void
     ) {
-        grpc.stream(path) { (stream: ServerStream<Request, Response>) in
+        grpc.stream(path) { [unowned self] (stream: ServerStream<Request, Response>) in
+            if let refusal = admission?(nil) { return stream.finish(refusal) }
             var stop: (() -> Void)?
             stream.onMessage = { request in
                 guard stop == nil else { return }
@@ -39,7 +44,8 @@ extension ServiceRegistry {
                 stop = nil
             }
         }
-        gateway.streamRoute(gatewayPath) { (requests: [Request], stream: GatewayStream<Response>) in
+        gateway.streamRoute(gatewayPath) { [unowned self] (requests: [Request], _: [(String, String)], stream: GatewayStream<Response>) in
+            if let refusal = admission?(nil) { return stream.finish(refusal) }
             let stop = open(requests.first ?? Request(), stream)
             stream.onClientClose = stop
         }

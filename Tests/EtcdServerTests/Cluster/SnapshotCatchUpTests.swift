@@ -75,11 +75,12 @@ extension EtcdIntegration {
         static func writeKeys(via node: ClusterProcesses.Node) throws {
             let batches = keys / keysPerTxn
             let failures = LockedFailures()
+            let endpoint = node.endpoint
             DispatchQueue.concurrentPerform(iterations: 4) { worker in
                 for batch in stride(from: worker, to: batches, by: 4) {
                     let puts = (batch * keysPerTxn..<(batch + 1) * keysPerTxn).map { "put \(key($0)) v\($0)\n" }.joined()
                     do {
-                        let txn = try etcdctl(["--endpoints", node.endpoint, "txn"], stdin: "\n" + puts + "\n\n", timeout: 20)
+                        let txn = try etcdctl(["--endpoints", endpoint, "txn"], stdin: "\n" + puts + "\n\n", timeout: 20)
                         if !txn.stdout.hasPrefix("SUCCESS") { failures.add("batch \(batch): \(txn.stdout) \(txn.stderr)") }
                     } catch {
                         failures.add("batch \(batch): \(error)")
