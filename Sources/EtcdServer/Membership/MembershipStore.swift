@@ -10,7 +10,7 @@ final class MembershipStore {
     private(set) var members: [NodeID: Member] = [:]
     /// IDs removed from the cluster: never reused, their messages are refused.
     private(set) var removed: Set<NodeID> = []
-    private let store: KVStore
+    private var store: KVStore
 
     /// etcd 3.4 allows one learner at a time.
     static let maxLearners = 1
@@ -20,9 +20,15 @@ final class MembershipStore {
         reload()
     }
 
-    /// Reads the membership from the backend again (after a restart, or after the backend was
-    /// replaced by a snapshot from the leader).
-    func reload() {
+    /// Reads the membership from `newStore`, the member's store after its backend was replaced
+    /// by a snapshot from the leader.
+    func reload(from newStore: KVStore) {
+        store = newStore
+        reload()
+    }
+
+    /// Reads the membership from the backend again.
+    private func reload() {
         let records = store.membershipRecords()
         members = [:]
         for (id, data) in records.members {
