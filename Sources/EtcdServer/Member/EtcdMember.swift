@@ -407,6 +407,7 @@ public final class EtcdMember {
         guard !entry.data.isEmpty else {  // a new leader's empty entry
             return store.markApplied(index: entry.index.rawValue)
         }
+        if let decoded = RaftEntryDecoder.decode(entry.data) { return applyDecoded(decoded, entry) }
         let request: Etcdserverpb_InternalRaftRequest
         do {
             request = try Etcdserverpb_InternalRaftRequest(serializedBytes: entry.data)
@@ -423,6 +424,13 @@ public final class EtcdMember {
         if request.hasLeaseRevoke { revokingLeases.remove(request.leaseRevoke.id) }
         let result = store.apply(request, index: entry.index.rawValue, nowMilliseconds: loop.nowMilliseconds)
         proposals.take(id: request.header.id, fingerprint: CRC32Castagnoli.checksum(entry.data))?(.success(.store(result)))
+    }
+
+    /// `applyNormal` for an entry `RaftEntryDecoder` decoded (no InternalRaftRequest built).
+    private func applyDecoded(_ decoded: RaftEntryDecoder.Decoded, _ entry: Entry) {
+        if case .leaseRevoke(let revoke) = decoded.operation { revokingLeases.remove(revoke.id) }
+        let result = store.apply(decoded.operation, index: entry.index.rawValue, nowMilliseconds: loop.nowMilliseconds)
+        proposals.take(id: decoded.requestID, fingerprint: CRC32Castagnoli.checksum(entry.data))?(.success(.store(result)))
     }
 
     private func applyConfChange(_ entry: Entry) {
