@@ -28,11 +28,11 @@ extension Etcdserverpb_AlarmResponse: HasResponseHeader {}
 extension EtcdMember {
     /// Proposes `request` and answers `call` with the response `extract` finds in the result,
     /// with etcd's response header unless `fillHeader` is false (etcd leaves Alarm's empty).
-    func proposeAndRespond<Response: HasResponseHeader>(_ request: Etcdserverpb_InternalRaftRequest,
+    func proposeAndRespond<Response: HasResponseHeader>(_ request: consuming Etcdserverpb_InternalRaftRequest,
                                                         _ call: Reply<Response>,
                                                         fillHeader: Bool = true,
                                                         _ extract: @escaping (ApplyResult) -> Response?) {
-        propose(request, timeoutMilliseconds: call.remainingMilliseconds(now: loop.nowMilliseconds)) { [unowned self] result in
+        propose(consume request, timeoutMilliseconds: call.remainingMilliseconds(now: loop.nowMilliseconds)) { [unowned self] result in
             switch result {
             case .success(.failure(let error)):
                 call.fail(error.status)
