@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Side-by-side benchmark: builds release `etcd` (Keel) and `benchmark`, starts one Keel member
+# Side-by-side benchmark (3-member clusters: scripts/bench-cluster.sh): builds release `etcd`
+# (Keel) and `benchmark`, starts one Keel member
 # and one reference etcd (/usr/bin/etcd) with the same flags on loopback, data under the same
 # directory, runs the same workloads against both in alternation for a few rounds, and writes
 # a Markdown table of medians and Keel/etcd ratios to results/bench-<timestamp>.md.
 #
 # Environment: ROUNDS (default 3), SCALE (multiplies every --total, may be a fraction; default 1),
 # REF_ETCD (default /usr/bin/etcd), SCRATCH (SwiftPM scratch path, default .build-bench),
-# SKIP_BUILD=1 to reuse the binaries already built.
+# SKIP_BUILD=1 to reuse the binaries already built, BIN_DIR=<dir> to use binaries from <dir>.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
@@ -21,11 +22,15 @@ WORK=$RESULTS/bench-$STAMP.work
 REPORT=$RESULTS/bench-$STAMP.md
 CLK_TCK=$(getconf CLK_TCK)
 
-if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
-    swift build --scratch-path "$SCRATCH" -c release --product etcd
-    swift build --scratch-path "$SCRATCH" -c release --product benchmark
+if [[ -n "${BIN_DIR:-}" ]]; then
+    BIN=$BIN_DIR  # binaries from elsewhere, e.g. .build/debug to check the harness itself
+else
+    if [[ "${SKIP_BUILD:-0}" != 1 ]]; then
+        swift build --scratch-path "$SCRATCH" -c release --product etcd
+        swift build --scratch-path "$SCRATCH" -c release --product benchmark
+    fi
+    BIN=$(swift build --scratch-path "$SCRATCH" -c release --show-bin-path)
 fi
-BIN=$(swift build --scratch-path "$SCRATCH" -c release --show-bin-path)
 KEEL_ETCD=$BIN/etcd
 BENCH=$BIN/benchmark
 [[ -x "$KEEL_ETCD" && -x "$BENCH" && -x "$REF_ETCD" ]] || { echo "missing binaries" >&2; exit 1; }
@@ -99,6 +104,10 @@ WORKLOADS=(
     "range linearizable 100 clients|range bench-range-key --consistency l --clients 100 --conns 10 --total $(total 20000)"
     "range serializable 100 clients|range bench-range-key --consistency s --clients 100 --conns 10 --total $(total 20000)"
     "txn-put 100 clients/10 conns|txn-put --key-size 8 --val-size 256 --clients 100 --conns 10 --total $(total 20000) --key-space-size 100000"
+    "txn-mixed 100 clients (rw 4:1)|txn-mixed bench-range-key --rw-ratio 4 --key-size 8 --val-size 256 --clients 100 --conns 10 --total $(total 20000) --key-space-size 100000"
+    "watch-latency 1000 watchers|watch-latency --clients 1000 --conns 10 --put-total $(total 200) --put-rate 100"
+    "lease-keepalive 100 clients|lease-keepalive --clients 100 --conns 10 --total $(total 20000)"
+    "stm 100 clients, 1000 keys|stm --clients 100 --conns 10 --keys 1000 --keys-per-txn 2 --total $(total 5000)"
 )
 
 RAW=$WORK/raw.tsv

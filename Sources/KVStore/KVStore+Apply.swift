@@ -10,33 +10,14 @@ extension KVStore {
     /// `nowMilliseconds` only sets the expiry of granted leases (time is never read here).
     public func apply(_ r: Etcdserverpb_InternalRaftRequest, index: UInt64, nowMilliseconds: UInt64) -> ApplyResult {
         guard index > appliedIndex else { return .alreadyApplied }
-        let result = authRefusal(r).map { .failure($0) } ?? dispatch(r, index: index, now: nowMilliseconds)
+        let result = authRefusal(r).map { .failure($0) }
+            ?? applyAuth(r, index: index, now: nowMilliseconds)
+            ?? dispatch(RaftOperation(r), index: index, now: nowMilliseconds)
         setAppliedIndex(index)
         return result
     }
 
-    private func dispatch(_ r: Etcdserverpb_InternalRaftRequest, index: UInt64, now: UInt64) -> ApplyResult {
-        if r.hasPut { return quotaGuarded(cost: Self.cost(r.put), capped: true) { () throws(EtcdError) in .put(try applyPut(r.put)) } }
-        if r.hasTxn {
-            let cost = Self.cost(r.txn)
-            return quotaGuarded(cost: cost, capped: cost > 0) { () throws(EtcdError) in .txn(try applyTxn(r.txn)) }
-        }
-        if r.hasDeleteRange { return run { () throws(EtcdError) in .deleteRange(applyDeleteRange(r.deleteRange)) } }
-        if r.hasRange { return run { () throws(EtcdError) in .range(try range(r.range, readRevision: currentRevision)) } }
-        if r.hasCompaction { return run { () throws(EtcdError) in .compaction(try applyCompaction(r.compaction)) } }
-        if r.hasLeaseGrant {
-            return quotaGuarded(cost: Self.quotaOverheadBytes, capped: true) { () throws(EtcdError) in
-                .leaseGrant(try applyLeaseGrant(r.leaseGrant, index: index, now: now))
-            }
-        }
-        if r.hasLeaseRevoke { return run { () throws(EtcdError) in .leaseRevoke(try applyLeaseRevoke(r.leaseRevoke)) } }
-        if r.hasLeaseCheckpoint { return .leaseCheckpoint(responseWithHeader()) }
-        if r.hasAlarm { return .alarm(applyAlarm(r.alarm)) }
-        if let result = applyAuth(r, index: index, now: now) { return result }
-        return .failure(.notCapable)
-    }
-
-    private func run(_ body: () throws(EtcdError) -> ApplyResult) -> ApplyResult {
+    func run(_ body: () throws(EtcdError) -> ApplyResult) -> ApplyResult {
         do { return try body() } catch { return .failure(error) }
     }
 
@@ -44,7 +25,7 @@ extension KVStore {
     /// ("capped"); otherwise a write that crosses the quota is applied, answered with NOSPACE,
     /// and raises the alarm (etcd proposes the alarm; a member's own quota is local, so it is
     /// raised here directly under this member's ID).
-    private func quotaGuarded(cost: Int, capped: Bool, _ body: () throws(EtcdError) -> ApplyResult) -> ApplyResult {
+    func quotaGuarded(cost: Int, capped: Bool, _ body: () throws(EtcdError) -> ApplyResult) -> ApplyResult {
         if capped && alarms.isActive(.nospace) { return .failure(.noSpace) }
         let fits = quotaAvailable(cost: cost)
         let result = run(body)

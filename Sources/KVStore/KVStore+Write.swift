@@ -35,7 +35,7 @@ extension KVStore {
         kv.version = (previous?.version ?? 0) + 1
         kv.lease = lease.rawValue
         backend.put(.key, rev.encoded(), try! kv.serializedData())
-        index.put(key, rev)
+        (history ?? index.historyCreating(key)).put(rev)  // one index descent for existing keys
         w.changes.append(kv)
         if previous != nil { lessor.detach(key) }
         lessor.attach(key, to: lease)

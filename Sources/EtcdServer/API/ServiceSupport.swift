@@ -28,13 +28,13 @@ extension Etcdserverpb_AlarmResponse: HasResponseHeader {}
 extension EtcdMember {
     /// Proposes `request` and answers `call` with the response `extract` finds in the result,
     /// with etcd's response header unless `fillHeader` is false (etcd leaves Alarm's empty).
-    func proposeAndRespond<Response: HasResponseHeader>(_ request: Etcdserverpb_InternalRaftRequest,
+    func proposeAndRespond<Response: HasResponseHeader>(_ request: consuming Etcdserverpb_InternalRaftRequest,
                                                         _ call: Reply<Response>,
                                                         fillHeader: Bool = true,
                                                         _ extract: @escaping (ApplyResult) -> Response?) {
         var request = request
         do throws(EtcdError) { try stampAuth(&request, call.metadata) } catch { return call.fail(error.status) }
-        propose(request, timeoutMilliseconds: call.remainingMilliseconds(now: loop.nowMilliseconds)) { [unowned self] result in
+        propose(consume request, timeoutMilliseconds: call.remainingMilliseconds(now: loop.nowMilliseconds)) { [unowned self] result in
             switch result {
             case .success(.failure(let error)):
                 call.fail(error.status)

@@ -237,9 +237,9 @@ public final class EtcdMember {
     // MARK: Requests from the services
 
     /// Proposes `request` through Raft; `completion` runs with the result of applying it.
-    public func propose(_ request: Etcdserverpb_InternalRaftRequest, timeoutMilliseconds: UInt64? = nil,
+    public func propose(_ request: consuming Etcdserverpb_InternalRaftRequest, timeoutMilliseconds: UInt64? = nil,
                         completion: @escaping (Result<ApplyResult, EtcdError>) -> Void) {
-        proposeInternal(request, timeoutMilliseconds: timeoutMilliseconds) { result in
+        proposeInternal(consume request, timeoutMilliseconds: timeoutMilliseconds) { result in
             completion(result.flatMap { applied in
                 guard case .store(let r) = applied else { return .failure(.internalError("unexpected membership result")) }
                 return .success(r)
@@ -247,11 +247,12 @@ public final class EtcdMember {
         }
     }
 
-    private func proposeInternal(_ request: Etcdserverpb_InternalRaftRequest, timeoutMilliseconds: UInt64? = nil,
+    // `consuming` all the way from the services: setting the header below then mutates the only
+    // reference instead of copying the message's ~30 inline sub-message slots.
+    private func proposeInternal(_ request: consuming Etcdserverpb_InternalRaftRequest, timeoutMilliseconds: UInt64? = nil,
                                  completion: @escaping ProposalTracker.Completion) {
         guard !stopped else { return completion(.failure(.stopped)) }
         guard !proposals.isFull else { return completion(.failure(.tooManyRequests)) }
-        var request = request
         let id = requestIDs.next()
         request.header.id = id
         let data: Data
@@ -432,6 +433,8 @@ public final class EtcdMember {
         guard !entry.data.isEmpty else {  // a new leader's empty entry
             return store.markApplied(index: entry.index.rawValue)
         }
+        // The fast path skips the request header, which carries the user auth checks need.
+        if !store.auth.isEnabled, let decoded = RaftEntryDecoder.decode(entry.data) { return applyDecoded(decoded, entry) }
         let request: Etcdserverpb_InternalRaftRequest
         do {
             request = try Etcdserverpb_InternalRaftRequest(serializedBytes: entry.data)
@@ -448,6 +451,13 @@ public final class EtcdMember {
         if request.hasLeaseRevoke { revokingLeases.remove(request.leaseRevoke.id) }
         let result = store.apply(request, index: entry.index.rawValue, nowMilliseconds: loop.nowMilliseconds)
         proposals.take(id: request.header.id, fingerprint: CRC32Castagnoli.checksum(entry.data))?(.success(.store(result)))
+    }
+
+    /// `applyNormal` for an entry `RaftEntryDecoder` decoded (no InternalRaftRequest built).
+    private func applyDecoded(_ decoded: RaftEntryDecoder.Decoded, _ entry: Entry) {
+        if case .leaseRevoke(let revoke) = decoded.operation { revokingLeases.remove(revoke.id) }
+        let result = store.apply(decoded.operation, index: entry.index.rawValue, nowMilliseconds: loop.nowMilliseconds)
+        proposals.take(id: decoded.requestID, fingerprint: CRC32Castagnoli.checksum(entry.data))?(.success(.store(result)))
     }
 
     // MARK: Publishing the member (etcd's "published local member to cluster")

@@ -18,7 +18,11 @@ struct ReadIndexQueue {
 
     private var waiting: [(deadline: UInt64, read: Read)] = []
     private var inFlight: [Batch] = []
-    private var nextContext: UInt64 = 1
+    /// Contexts must not collide between members: the leader keeps one pending request per
+    /// context and drops a second one with the same bytes, so a follower whose counter matched
+    /// the leader's (or another follower's) lost its read until the 0.5-1 s retry. A random
+    /// 63-bit start per member makes that practically impossible (etcd uses unique request IDs).
+    private var nextContext = UInt64.random(in: 1...(UInt64.max >> 1))
 
     var isEmpty: Bool { waiting.isEmpty && inFlight.isEmpty }
 

@@ -36,6 +36,22 @@ import Testing
     }
 }
 
+@Suite struct ReadIndexContextTests {
+    /// The leader drops a ReadIndex request whose context is already pending; members that
+    /// counted from the same start collided and stalled reads until the retry.
+    @Test func membersUseDifferentContexts() {
+        var members = (0..<3).map { _ in ReadIndexQueue() }
+        var contexts = Set<[UInt8]>()
+        for round in 0..<50 {
+            for m in members.indices {
+                members[m].enqueue(deadlineMilliseconds: 1000) { _ in }
+                let context = members[m].startRound()!
+                #expect(contexts.insert(context).inserted, "member \(m) round \(round) reused a context")
+            }
+        }
+    }
+}
+
 @Suite struct ProposalTrackerTests {
     @Test func waitersCompleteOnceAndExpireByDeadline() {
         var tracker = ProposalTracker(limit: 2)
