@@ -161,12 +161,25 @@ extension EtcdIntegration {
             let cluster = ClusterProcesses(binary: binary, size: 3)
             defer { cluster.destroy() }
             try cluster.startAll()
-            let (m1, m2, m3) = (cluster.nodes[0], cluster.nodes[1], cluster.nodes[2])
+            // Requests go to the leader; one follower dies, the other stays (the leader keeps
+            // its quorum, so no request meets an election).
+            let leader = try #require(try cluster.agreedLeader(), "no leader\n\(cluster.logs())")
+            let followers = cluster.nodes.filter { $0 !== leader }
+            let (m1, m2, m3) = (leader, followers[0], followers[1])
+
+            // A member that was never added cannot join: it learns the membership and says why.
+            let stranger = cluster.newNode()
+            stranger.joinCluster = cluster.initialCluster + ",\(stranger.name)=\(stranger.peerURL)"
+            try cluster.launch(stranger)
+            #expect(stranger.child?.waitForExit(timeout: 20) == true)
+            #expect(stranger.child?.process.terminationStatus != 0)
+            #expect(cluster.stderrTail(stranger).contains("member count is unequal"), "\(cluster.stderrTail(stranger))")
+
             let down = try Self.hexID(cluster, m3)
             let live = try Self.hexID(cluster, m2)
             cluster.crash(m3)
 
-            let add = try etcdctl(["--endpoints", m1.endpoint, "member", "add", "m4", "--peer-urls", "http://127.0.0.1:9"])
+            let add = try etcdctl(["--endpoints", m1.endpoint, "member", "add", "m9", "--peer-urls", "http://127.0.0.1:9"])
             #expect(add.exitCode != 0 && add.stderr.contains("Error: etcdserver: unhealthy cluster"), "\(add.stdout) \(add.stderr)")
             let removeLive = try etcdctl(["--endpoints", m1.endpoint, "member", "remove", live])
             #expect(removeLive.exitCode != 0 && removeLive.stderr.contains("Error: etcdserver: unhealthy cluster"), "\(removeLive.stderr)")
