@@ -191,6 +191,12 @@ extension EtcdIntegration {
             let live = try Self.hexID(cluster, m2)
             cluster.crash(m3)
 
+            // Restarted without its data, a member that ran before is refused (same ID twice).
+            try FileManager.default.removeItem(atPath: m3.dataDir)
+            try cluster.launch(m3)
+            #expect(m3.child?.waitForExit(timeout: 20) == true)
+            #expect(cluster.stderrTail(m3).contains("member \(down) has already been bootstrapped"), "\(cluster.stderrTail(m3))")
+
             let add = try etcdctl(["--endpoints", m1.endpoint, "member", "add", "m9", "--peer-urls", "http://127.0.0.1:9"])
             #expect(add.exitCode != 0 && add.stderr.contains("Error: etcdserver: unhealthy cluster"), "\(add.stdout) \(add.stderr)")
             let removeLive = try etcdctl(["--endpoints", m1.endpoint, "member", "remove", live])
