@@ -28,10 +28,10 @@ extension EtcdMember {
         }
     }
 
-    /// Reads the membership from the backend again and points the transport at it: for the
+    /// Reads the membership from the (new) backend and points the transport at it: for the
     /// snapshot installer, once the backend was replaced by the leader's.
     public func reloadMembershipFromBackend() {
-        membership.reload()
+        membership.reload(from: store)
         membershipReplayBoundary = LogIndex(store.consistentIndex)
         for m in membership.sorted where m.id != memberID { transport.setPeer(m.id, urls: m.peerURLs) }
         for peer in transport.peers where membership.members[peer] == nil {
