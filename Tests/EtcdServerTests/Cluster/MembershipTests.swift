@@ -94,26 +94,37 @@ extension EtcdIntegration {
             #expect(Self.lines(four).contains("\(learnerID), started, \(joiner.name), \(joiner.peerURL), \(joiner.clientURL), false"),
                     "\(four.stdout) \(four.stderr)")
 
-            // An old member is removed: it stops on its own, and its ID is gone for good.
-            let oldID = try Self.hexID(cluster, m1)
+            // member update: the same URL is fine, another member's is refused.
+            let update = try etcdctl(["--endpoints", m2.endpoint, "member", "update", learnerID, "--peer-urls", joiner.peerURL])
+            #expect(update.stdout == "Member \(Self.padded(learnerID)) updated in cluster \(Self.padded(clusterID))\n", "\(update.stderr)")
+            let taken = try etcdctl(["--endpoints", m2.endpoint, "member", "update", learnerID, "--peer-urls", m2.peerURL])
+            #expect(taken.stderr.contains("Error: etcdserver: Peer URLs already exists"), "\(taken.stderr)")
+
+            // The leader (a founder) is removed: it hands over and stops on its own, and its ID
+            // is gone for good.
+            let leader = try #require(try cluster.agreedLeader(), "no leader\n\(cluster.logs())")
+            let old: ClusterProcesses.Node = leader === joiner ? m1 : leader
+            let rest: [ClusterProcesses.Node] = [m1, m2, m3].filter { $0 !== old }
+            let (a, b) = (rest[0], rest[1])
+            let oldID = try Self.hexID(cluster, old)
             let remove = try Self.retrying({
-                try etcdctl(["--endpoints", m2.endpoint, "member", "remove", oldID])
+                try etcdctl(["--endpoints", a.endpoint, "member", "remove", oldID])
             }, while: { $0.stderr.contains("etcdserver: unhealthy cluster") })
             #expect(remove.stdout == "Member \(Self.padded(oldID)) removed from cluster \(Self.padded(clusterID))\n", "\(remove.stderr)")
-            let stopped = m1.child?.waitForExit(timeout: 15) ?? false
-            #expect(stopped, "the removed member kept running\n\(cluster.stderrTail(m1))")
-            #expect(cluster.stderrTail(m1, lines: 400).contains("the member has been permanently removed from the cluster"))
+            let stopped = old.child?.waitForExit(timeout: 15) ?? false
+            #expect(stopped, "the removed member kept running\n\(cluster.stderrTail(old))")
+            #expect(cluster.stderrTail(old, lines: 400).contains("the member has been permanently removed from the cluster"))
             // (Retried: a request that reached the removed leader just before it stepped down
             // times out, as with etcd.)
             let again = try Self.retrying({
-                try etcdctl(["--endpoints", m2.endpoint, "--command-timeout=2s", "member", "remove", oldID])
+                try etcdctl(["--endpoints", a.endpoint, "--command-timeout=2s", "member", "remove", oldID])
             }, while: { !$0.stderr.contains("member not found") })
             #expect(again.stderr.contains("Error: etcdserver: member not found"), "\(again.stderr)")
 
             // The new member serves writes and linearizable reads like any other.
             let put = try cluster.putRetrying("after/joined", "yes", via: joiner)
             #expect(put != nil, "\(cluster.logs())")
-            let get = try etcdctl(["--endpoints", m3.endpoint, "get", "after/joined", "--print-value-only"])
+            let get = try etcdctl(["--endpoints", b.endpoint, "get", "after/joined", "--print-value-only"])
             #expect(get.stdout == "yes\n", "\(get.stderr)")
 
             // The membership survives a restart (it is kept in the backend).
@@ -121,10 +132,10 @@ extension EtcdIntegration {
             try cluster.restart(joiner)
             let afterRestart = try etcdctl(["--endpoints", joiner.endpoint, "member", "list"])
             let names = Self.lines(afterRestart).filter { !$0.isEmpty }.map { $0.split(separator: ",")[2].trimmingCharacters(in: .whitespaces) }
-            #expect(names.sorted() == [m2.name, m3.name, joiner.name], "\(afterRestart.stdout) \(afterRestart.stderr)")
+            #expect(names.sorted() == [a.name, b.name, joiner.name].sorted(), "\(afterRestart.stdout) \(afterRestart.stderr)")
 
             // move-leader, with etcd's output, to each of the other voters in turn.
-            let running = [m2, m3, joiner]
+            let running = [a, b, joiner]
             let endpoints = running.map(\.endpoint).joined(separator: ",")
             // The real etcdctl, then Keel's (built beside Keel's etcd): the same bytes.
             let keelEtcdctl = URL(fileURLWithPath: binary).deletingLastPathComponent().appendingPathComponent("etcdctl").path
@@ -139,8 +150,8 @@ extension EtcdIntegration {
                 #expect(move.stdout == "Leadership transferred from \(from) to \(to)\n", "\(move.stderr)")
                 #expect(try cluster.agreedLeader() === target)
             }
-            let learnerAsTarget = try etcdctl(["--endpoints", endpoints, "move-leader", "1234"])
-            #expect(learnerAsTarget.stderr.contains("Error: etcdserver: bad leader transferee"), "\(learnerAsTarget.stderr)")
+            let unknownTarget = try etcdctl(["--endpoints", endpoints, "move-leader", "1234"])
+            #expect(unknownTarget.stderr.contains("Error: etcdserver: bad leader transferee"), "\(unknownTarget.stderr)")
         }
 
         @Test func sigtermOnTheLeaderHandsLeadershipOver() throws {
