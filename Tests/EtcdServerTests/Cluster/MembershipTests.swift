@@ -222,6 +222,21 @@ extension EtcdIntegration {
             #expect(put != nil, "\(cluster.logs())")
         }
 
+        /// etcd's restore procedure: a one-member cluster may add a second voter (and then waits
+        /// for it to start); a third is refused while the second has not started.
+        @Test func unstartedVotersCountAgainstTheQuorum() throws {
+            guard let binary = EtcdIntegration.requireKeelEtcd() else { return }
+            let cluster = ClusterProcesses(binary: binary, size: 1)
+            defer { cluster.destroy() }
+            try cluster.startAll()
+            let only = cluster.nodes[0]
+            let second = try etcdctl(["--endpoints", only.endpoint, "member", "add", "m2", "--peer-urls", "http://127.0.0.1:9"])
+            #expect(second.exitCode == 0 && second.stdout.contains(" added to cluster "), "\(second.stderr)")
+            let third = try etcdctl(["--endpoints", only.endpoint, "member", "add", "m3", "--peer-urls", "http://127.0.0.1:10"])
+            #expect(third.exitCode != 0, "\(third.stdout)")
+            #expect(third.stderr.contains("Error: etcdserver: re-configuration failed due to not enough started members"), "\(third.stderr)")
+        }
+
         @Test func fiveMembersLoseTwoAndKeepEveryAcknowledgedWrite() throws {
             guard let binary = EtcdIntegration.requireKeelEtcd() else { return }
             let cluster = ClusterProcesses(binary: binary, size: 5)
