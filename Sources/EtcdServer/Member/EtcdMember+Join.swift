@@ -32,13 +32,28 @@ extension EtcdMember {
         guard let me = existing.first(where: { $0.peerURLs.sorted() == options.advertisePeerURLs.sorted() }) else {
             throw JoinError.notAdded(peerURLs: options.advertisePeerURLs)
         }
-        // A member that already published its name has run with a data dir of its own.
-        guard me.name.isEmpty else { throw JoinError.alreadyBootstrapped(me.id) }
+        // A member that already published its client URLs has run with a data dir of its own.
+        guard me.clientURLs.isEmpty else { throw JoinError.alreadyBootstrapped(me.id) }
         log.info("joining an existing cluster", [
             "cluster-id": .string(String(summary.clusterID, radix: 16)), "local-member-id": .string(hex(me.id)),
             "members": .int(Int64(existing.count)), "is-learner": .bool(me.isLearner),
         ])
         return Joined(identity: .init(memberID: me.id, clusterID: summary.clusterID), members: existing)
+    }
+
+    /// A member bootstrapping a new cluster whose peers already run one in which this member
+    /// published its client URLs has run before and lost its data: starting afresh would make it a
+    /// second member with the same ID. Peers that do not answer (a normal first start) are no
+    /// obstacle: one quick pass, as etcd's isMemberBootstrapped.
+    static func refuseIfAlreadyBootstrapped(_ options: MemberOptions, localID: NodeID) throws {
+        let own = Set(options.advertisePeerURLs)
+        let remoteURLs = options.initialCluster.flatMap(\.peerURLs).filter { !own.contains($0) }
+        guard !remoteURLs.isEmpty,
+              let summary = try? RemoteMembership.fetch(peerURLs: remoteURLs, timeoutMilliseconds: 500, totalMilliseconds: 0)
+        else { return }
+        if let me = summary.members.first(where: { $0.id == localID.rawValue }), !me.clientURLs.isEmpty {
+            throw JoinError.alreadyBootstrapped(localID)
+        }
     }
 
     enum JoinError: Error, CustomStringConvertible {

@@ -28,7 +28,7 @@ extension EtcdMember {
         }
     }
 
-    /// Reads the membership from the backend again and points the transport at it: for the
+    /// Reads the membership from the (new) backend and points the transport at it: for the
     /// snapshot installer, once the backend was replaced by the leader's.
     public func reloadMembershipFromBackend() {
         membership.reload(from: store)

@@ -103,6 +103,11 @@ public final class EtcdMember {
             guard initial.contains(where: { $0.id == localID && $0.name == options.name }) else {
                 throw MemberError.notInInitialCluster(name: options.name, peerURLs: options.advertisePeerURLs)
             }
+            do { try Self.refuseIfAlreadyBootstrapped(options, localID: localID) } catch {
+                raftLog.close()
+                store.close()
+                throw error
+            }
             try raftLog.writeIdentity(identity)
             try Self.bootstrap(raftLog, members: initial)
             memberID = identity.memberID

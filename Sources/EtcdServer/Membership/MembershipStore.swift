@@ -10,6 +10,7 @@ final class MembershipStore {
     private(set) var members: [NodeID: Member] = [:]
     /// IDs removed from the cluster: never reused, their messages are refused.
     private(set) var removed: Set<NodeID> = []
+    /// Replaced by `reload(from:)` when the member's backend is (a leader's snapshot).
     private var store: KVStore
 
     /// etcd 3.4 allows one learner at a time.
@@ -17,18 +18,13 @@ final class MembershipStore {
 
     init(store: KVStore) {
         self.store = store
-        reload()
+        reload(from: store)
     }
 
-    /// Reads the membership from `newStore`, the member's store after its backend was replaced
-    /// by a snapshot from the leader.
-    func reload(from newStore: KVStore) {
-        store = newStore
-        reload()
-    }
-
-    /// Reads the membership from the backend again.
-    private func reload() {
+    /// Reads the membership from `store` (at start, or after the backend was replaced by a
+    /// snapshot from the leader); later changes are written there.
+    func reload(from store: KVStore) {
+        self.store = store
         let records = store.membershipRecords()
         members = [:]
         for (id, data) in records.members {

@@ -55,14 +55,14 @@ enum RemoteMembership {
     static func fetch(peerURLs: [String], timeoutMilliseconds: Int32 = 1000,
                       totalMilliseconds: Int = 10_000) throws(FetchError) -> MembershipSummary {
         let deadline = Date().addingTimeInterval(Double(totalMilliseconds) / 1000)
-        repeat {
+        while true {
             for url in peerURLs {
                 guard let address = PeerAddress(url: url) else { continue }
                 if let summary = ask(address, timeoutMilliseconds: timeoutMilliseconds) { return summary }
             }
+            guard Date() < deadline else { throw .unreachable(peerURLs) }
             usleep(200_000)
-        } while Date() < deadline
-        throw .unreachable(peerURLs)
+        }
     }
 
     private static func ask(_ address: PeerAddress, timeoutMilliseconds: Int32) -> MembershipSummary? {

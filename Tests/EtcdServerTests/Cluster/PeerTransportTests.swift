@@ -13,6 +13,8 @@ import Testing
             .message(RaftCodec.encode(message)),
             .message(RaftCodec.encode(Message(type: .heartbeat, to: 2, from: 1, term: 3))),
             .reject("cluster ID mismatch"),
+            .membersRequest,
+            .members(Array("{\"clusterID\":1,\"members\":[]}".utf8)),
         ]
         let bytes = frames.flatMap { $0.chunks.flatMap { $0 } }
         for pieceSize in [1, 2, 5, 7, 64, bytes.count] {
