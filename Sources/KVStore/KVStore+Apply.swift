@@ -30,7 +30,10 @@ extension KVStore {
             }
         }
         if r.hasLeaseRevoke { return run { () throws(EtcdError) in .leaseRevoke(try applyLeaseRevoke(r.leaseRevoke)) } }
-        if r.hasLeaseCheckpoint { return .leaseCheckpoint(responseWithHeader()) }
+        if r.hasLeaseCheckpoint {
+            for c in r.leaseCheckpoint.checkpoints { lessor.checkpoint(LeaseID(c.id), remainingSeconds: c.remainingTtl) }
+            return .leaseCheckpoint(responseWithHeader())
+        }
         if r.hasAlarm { return .alarm(applyAlarm(r.alarm)) }
         return .failure(.notCapable)
     }

@@ -16,6 +16,10 @@ struct WatchService {
             return wantsLeader && member.leader == .none ? EtcdError.noLeader.status : nil
         }) { (stream: any ResponseStream<Etcdserverpb_WatchResponse>) in
             let session = WatchSession(member: member, stream: stream, maxResponseBytes: maxResponseBytes)
+            let grpcStream = stream as? ServerStream<Etcdserverpb_WatchRequest, Etcdserverpb_WatchResponse>
+            if grpcStream?.headers.contains(where: { $0.0 == "hasleader" && $0.1 == "true" }) == true {
+                session.leaderMonitor = LeaderMonitor(member: member) { [weak session] in session?.leaderLost() }
+            }
             return StreamHandlers(onMessage: { (request: Etcdserverpb_WatchRequest) in session.handle(request) },
                                   onClose: { session.close() })
         }
@@ -34,6 +38,8 @@ final class WatchSession {
     private var progressTimer: LoopTimer?
     private var nextID: Int64 = 0
     private var closed = false
+    /// Set when the client asked for a leader (`hasleader` metadata).
+    var leaderMonitor: LeaderMonitor?
 
     init(member: EtcdMember, stream: any ResponseStream<Etcdserverpb_WatchResponse>, maxResponseBytes: Int) {
         self.member = member
@@ -50,9 +56,18 @@ final class WatchSession {
         }
     }
 
+    /// The member has been without a leader too long for a stream that requires one.
+    func leaderLost() {
+        guard !closed, !stream.isClosed else { return close() }
+        stream.finish(EtcdError.noLeader.status)
+        close()
+    }
+
     func close() {
         guard !closed else { return }
         closed = true
+        leaderMonitor?.cancel()
+        leaderMonitor = nil
         progressTimer?.cancel()
         progressTimer = nil
         for (_, watcher) in watchers { member.store.watchHub.cancel(watcher.handle) }
