@@ -16,6 +16,11 @@ public final class Lessor {
         /// Expiry on the primary; nil means "never" (not primary).
         var expiryMilliseconds: UInt64?
         var keys: Set<Data> = []
+        /// The remaining TTL the leader last checkpointed through Raft (0: none, or reset by a
+        /// keep-alive). A new leader starts the lease from it instead of the full TTL.
+        var checkpointedRemainingSeconds: Int64 = 0
+        /// On the primary, when the lease's next checkpoint is due (nil: not scheduled yet).
+        var nextCheckpointMilliseconds: UInt64?
 
         init(id: LeaseID, ttlSeconds: Int64) {
             self.id = id
@@ -23,6 +28,12 @@ public final class Lessor {
         }
 
         func refresh(now: UInt64) { expiryMilliseconds = now &+ UInt64(ttlSeconds) * 1000 }
+
+        /// Becoming primary: the checkpointed remaining TTL when there is one, else the full TTL.
+        func resume(now: UInt64) {
+            let seconds = checkpointedRemainingSeconds > 0 ? min(checkpointedRemainingSeconds, ttlSeconds) : ttlSeconds
+            expiryMilliseconds = now &+ UInt64(seconds) * 1000
+        }
     }
 
     public let minTTLSeconds: Int64
@@ -102,16 +113,50 @@ public final class Lessor {
             .prefix(limit).map(\.id)
     }
 
-    /// Becoming leader: every lease gets a fresh full TTL.
+    /// Becoming leader: every lease gets a fresh full TTL, or what its last checkpoint left.
     public func promote(nowMilliseconds: UInt64) {
         isPrimary = true
-        for lease in leasesByID.values { lease.refresh(now: nowMilliseconds) }
+        for lease in leasesByID.values {
+            lease.resume(now: nowMilliseconds)
+            lease.nextCheckpointMilliseconds = nil
+        }
     }
 
     /// Losing leadership: expiry is the new leader's business.
     public func demote() {
         isPrimary = false
-        for lease in leasesByID.values { lease.expiryMilliseconds = nil }
+        for lease in leasesByID.values {
+            lease.expiryMilliseconds = nil
+            lease.nextCheckpointMilliseconds = nil
+        }
+    }
+
+    /// On the primary: the remaining TTLs (whole seconds, rounded up) to checkpoint through Raft
+    /// now, at most `limit`; each lease longer than `intervalMilliseconds` is checkpointed once
+    /// per interval (shorter ones would expire before a checkpoint matters, as in etcd). A lease
+    /// renewed since its last checkpoint gets 0, clearing the checkpoint everywhere.
+    public func dueCheckpoints(nowMilliseconds now: UInt64, intervalMilliseconds: UInt64, limit: Int = 1000)
+        -> [(id: LeaseID, remainingSeconds: Int64)]
+    {
+        guard isPrimary, intervalMilliseconds > 0 else { return [] }
+        var due: [(id: LeaseID, remainingSeconds: Int64)] = []
+        for lease in leasesByID.values.sorted(by: { $0.id < $1.id }) where due.count < limit {
+            guard UInt64(lease.ttlSeconds) * 1000 > intervalMilliseconds, let expiry = lease.expiryMilliseconds, expiry > now
+            else { continue }
+            guard let next = lease.nextCheckpointMilliseconds else {
+                lease.nextCheckpointMilliseconds = now + intervalMilliseconds
+                continue
+            }
+            guard next <= now else { continue }
+            lease.nextCheckpointMilliseconds = now + intervalMilliseconds
+            let remaining = Int64((expiry - now + 999) / 1000)
+            if remaining < lease.ttlSeconds {
+                due.append((lease.id, remaining))
+            } else if lease.checkpointedRemainingSeconds > 0 {
+                due.append((lease.id, 0))
+            }
+        }
+        return due
     }
 
     // MARK: - Replicated changes (called by KVStore.apply)
@@ -128,6 +173,11 @@ public final class Lessor {
         pb.ttl = lease.ttlSeconds
         backend.put(.lease, Self.storageKey(id), try! pb.serializedData())
         return (id, lease.ttlSeconds)
+    }
+
+    /// A checkpoint from the leader (replicated): remembered for when this member leads.
+    func checkpoint(_ id: LeaseID, remainingSeconds: Int64) {
+        leasesByID[id]?.checkpointedRemainingSeconds = max(0, remainingSeconds)
     }
 
     /// Keys attached to a lease, in byte order (revoke deletes them in this order).

@@ -60,7 +60,8 @@ extension KVStore {
             }
         case .leaseRevoke(let r):
             return run { () throws(EtcdError) in .leaseRevoke(try applyLeaseRevoke(r)) }
-        case .leaseCheckpoint:
+        case .leaseCheckpoint(let request):
+            for c in request.checkpoints { lessor.checkpoint(LeaseID(c.id), remainingSeconds: c.remainingTtl) }
             return .leaseCheckpoint(responseWithHeader())
         case .alarm(let a):
             return .alarm(applyAlarm(a))

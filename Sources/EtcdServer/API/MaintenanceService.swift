@@ -27,6 +27,7 @@ struct MaintenanceService {
         server.unary("/etcdserverpb.Maintenance/Defragment", gateway: ["/v3/maintenance/defragment"]) { (_: Etcdserverpb_DefragmentRequest, call: Reply<Etcdserverpb_DefragmentResponse>) in
             do throws(EtcdError) { try member.checkAdmin(call.metadata) } catch { return call.fail(error.status) }
             do {
+                member.outgoingSnapshots.waitForCopies()  // a snapshot copy reads the file being rewritten
                 try member.store.defragment()
                 var response = Etcdserverpb_DefragmentResponse()
                 response.header = member.header()

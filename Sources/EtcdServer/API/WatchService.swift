@@ -17,6 +17,9 @@ struct WatchService {
         }) { (stream: any ResponseStream<Etcdserverpb_WatchResponse>) in
             let session = WatchSession(member: member, stream: stream, maxResponseBytes: maxResponseBytes)
             session.metadata = server.openingMetadata
+            if server.openingMetadata.contains(where: { $0.0 == "hasleader" && $0.1 == "true" }) {
+                session.leaderMonitor = LeaderMonitor(member: member) { [weak session] in session?.leaderLost() }
+            }
             return StreamHandlers(onMessage: { (request: Etcdserverpb_WatchRequest) in session.handle(request) },
                                   onClose: { session.close() })
         }
@@ -37,6 +40,8 @@ final class WatchSession {
     private var closed = false
     /// The stream's metadata: its auth token, checked at every create as etcd does.
     var metadata: [(String, String)] = []
+    /// Set when the client asked for a leader (`hasleader` metadata).
+    var leaderMonitor: LeaderMonitor?
 
     init(member: EtcdMember, stream: any ResponseStream<Etcdserverpb_WatchResponse>, maxResponseBytes: Int) {
         self.member = member
@@ -53,9 +58,18 @@ final class WatchSession {
         }
     }
 
+    /// The member has been without a leader too long for a stream that requires one.
+    func leaderLost() {
+        guard !closed, !stream.isClosed else { return close() }
+        stream.finish(EtcdError.noLeader.status)
+        close()
+    }
+
     func close() {
         guard !closed else { return }
         closed = true
+        leaderMonitor?.cancel()
+        leaderMonitor = nil
         progressTimer?.cancel()
         progressTimer = nil
         for (_, watcher) in watchers { member.store.watchHub.cancel(watcher.handle) }

@@ -56,6 +56,7 @@ extension EtcdConfig {
     private static let durationKeys: Set<String> = [
         "backend-batch-interval", "grpc-keepalive-min-time", "grpc-keepalive-interval", "grpc-keepalive-timeout",
         "experimental-corrupt-check-time", "experimental-watch-progress-notify-interval", "experimental-warning-apply-duration",
+        "experimental-lease-checkpoint-interval",
     ]
 
     /// The value of a key as flag text: scalars as written, sequences joined with commas,

@@ -105,6 +105,9 @@ public struct EtcdConfig: Sendable, Equatable {
     public var experimentalBackendFreelistType = "array"
     public var experimentalEnableLeaseCheckpoint = false
     public var experimentalEnableLeaseCheckpointPersist = false
+    /// How often the leader checkpoints remaining lease TTLs when checkpoints are enabled
+    /// (etcd's LeaseCheckpointInterval, 5 minutes, which etcd sets only in its own tests).
+    public var experimentalLeaseCheckpointInterval: Duration = .seconds(300)
     public var experimentalCompactionBatchLimit = 0
     /// Entries the leader keeps behind a snapshot for slow followers (etcd 3.5's
     /// --experimental-snapshot-catchup-entries; 3.4 hard-codes 5000). Not in 3.4's help text.

@@ -197,6 +197,7 @@ extension EtcdFlag {
         .string("experimental-backend-bbolt-freelist-type", \.experimentalBackendFreelistType),
         .bool("experimental-enable-lease-checkpoint", \.experimentalEnableLeaseCheckpoint),
         .bool("experimental-enable-lease-checkpoint-persist", \.experimentalEnableLeaseCheckpointPersist),
+        .duration("experimental-lease-checkpoint-interval", \.experimentalLeaseCheckpointInterval),
         .signed("experimental-compaction-batch-limit", \.experimentalCompactionBatchLimit),
         .unsigned("experimental-snapshot-catchup-entries", \.experimentalSnapshotCatchUpEntries),
         .duration("experimental-watch-progress-notify-interval", \.experimentalWatchProgressNotifyInterval),

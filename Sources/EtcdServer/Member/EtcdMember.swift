@@ -186,6 +186,9 @@ public final class EtcdMember {
             commitBackend()
         })
         timers.append(loop.scheduleRepeating(everyMilliseconds: 500) { [unowned self] in revokeExpiredLeases() })
+        if options.leaseCheckpointIntervalMilliseconds != nil {
+            timers.append(loop.scheduleRepeating(everyMilliseconds: 500) { [unowned self] in checkpointLeases() })
+        }
         if let interval = autoCompactor.checkIntervalMilliseconds {
             timers.append(loop.scheduleRepeating(everyMilliseconds: interval) { [unowned self] in autoCompact() })
         }

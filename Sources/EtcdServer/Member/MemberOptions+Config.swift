@@ -16,6 +16,9 @@ extension MemberOptions {
         electionTimeoutMilliseconds = UInt64(config.electionTimeoutMs)
         snapshotCount = config.snapshotCount
         snapshotCatchUpEntries = config.experimentalSnapshotCatchUpEntries
+        if config.experimentalEnableLeaseCheckpoint {
+            leaseCheckpointIntervalMilliseconds = UInt64(max(1, config.experimentalLeaseCheckpointInterval.secondsValue * 1000))
+        }
         quotaBackendBytes = config.effectiveQuotaBackendBytes
         maxRequestBytes = Int(config.maxRequestBytes)
         maxTxnOps = Int(config.maxTxnOps)

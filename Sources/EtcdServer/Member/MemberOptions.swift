@@ -23,6 +23,9 @@ public struct MemberOptions: Sendable {
     public var snapshotCount: UInt64 = 100_000
     /// Entries kept behind a snapshot so a slightly slow follower needs no snapshot.
     public var snapshotCatchUpEntries: UInt64 = 5000
+    /// When set (--experimental-enable-lease-checkpoint), the leader checkpoints remaining lease
+    /// TTLs this often, so a new leader does not restart them from the full TTL.
+    public var leaseCheckpointIntervalMilliseconds: UInt64?
     public var quotaBackendBytes: Int64 = 2 << 30
     public var maxRequestBytes = 1_572_864
     public var maxTxnOps = 128

@@ -85,10 +85,10 @@ extension EtcdIntegration {
             for node in nodes { try waitUntilHealthy(node, timeout: timeout) }
         }
 
-        func launch(_ node: Node) throws {
+        func launch(_ node: Node, environment: [String: String] = [:]) throws {
             precondition(!node.isRunning, "\(node.name) is already running")
             let child = try ChildProcess(executable: binary, arguments: arguments(node),
-                                         environment: ChildProcess.cleanEnvironment(),
+                                         environment: ChildProcess.cleanEnvironment(adding: environment),
                                          outputDirectory: root, label: "server-\(node.name)")
             node.child = child
             node.stderrPaths.append(child.stderrPath)

@@ -15,6 +15,11 @@ import Testing
             .reject("cluster ID mismatch"),
             .membersRequest,
             .members(Array("{\"clusterID\":1,\"members\":[]}".utf8)),
+            .snapshotBegin(.init(fileBytes: 1 << 33, message: RaftCodec.encode(message))),
+            .snapshotChunk(Array(repeating: 7, count: 1000)),
+            .snapshotEnd(crc32c: 0x8a91_36aa),
+            .snapshotResult(""),
+            .snapshotResult("checksum mismatch"),
         ]
         let bytes = frames.flatMap { $0.chunks.flatMap { $0 } }
         for pieceSize in [1, 2, 5, 7, 64, bytes.count] {

@@ -69,11 +69,46 @@ extension EtcdIntegration {
             #expect(after.stdout == "snapshot\n", "\(after.stderr)")
         }
 
+        /// A follower killed in the middle of installing a snapshot (the WAL records it, the
+        /// backend is not swapped yet) restarts, finishes the install and catches up.
+        @Test func crashDuringTheInstallLeavesARestartableFollower() throws {
+            guard let binary = EtcdIntegration.requireKeelEtcd() else { return }
+            let cluster = ClusterProcesses(binary: binary, size: 3)
+            cluster.extraArguments = ["--snapshot-count", "10", "--experimental-snapshot-catchup-entries", "5"]
+            defer { cluster.destroy() }
+            try cluster.startAll()
+            let leader = try #require(try cluster.agreedLeader(), "members never agreed on a leader\n\(cluster.logs())")
+            let follower = try #require(cluster.nodes.first { $0 !== leader })
+            cluster.crash(follower)
+            try Self.writeKeys(via: leader, count: 2_000)
+            let leaderRevision = try #require(try Self.hashKV(leader)?.revision)
+
+            try cluster.launch(follower, environment: ["KEEL_CRASH_POINT": "snapshotInstallBeforeSwap"])
+            let crashed = follower.child?.waitForExit(timeout: 40) ?? false
+            #expect(crashed, "the follower never reached the install\n\(cluster.stderrTail(follower))")
+            #expect(ChildProcess.read(try #require(follower.stderrPaths.last)).contains("crash point snapshotInstallBeforeSwap hit"))
+
+            try cluster.restart(follower)
+            let deadline = Date().addingTimeInterval(30)
+            var own = try Self.hashKV(follower)
+            while Date() < deadline, (own?.revision ?? 0) < leaderRevision {
+                usleep(50_000)
+                own = try Self.hashKV(follower)
+            }
+            let reference = try #require(try Self.hashKV(leader))
+            #expect(own?.revision == reference.revision && own?.hash == reference.hash, "\(String(describing: own)) vs \(reference)")
+            let restartLog = ChildProcess.read(try #require(follower.stderrPaths.last))
+            #expect(restartLog.contains("finishing the installation of a received snapshot"), "\(cluster.stderrTail(follower))")
+            let count = try etcdctl(["--endpoints", follower.endpoint, "get", "key/", "--prefix", "--limit=1",
+                                     "--consistency=s", "-w", "json"])
+            #expect(MemberFacts.firstNumber(after: "\"count\":", in: count.stdout) == 2_000, "\(count.stdout) \(count.stderr)")
+        }
+
         static func key(_ i: Int) -> String { String(format: "key/%05d", i) }
 
-        /// 10,000 keys in transactions of 125 puts, four etcdctl processes at a time.
-        static func writeKeys(via node: ClusterProcesses.Node) throws {
-            let batches = keys / keysPerTxn
+        /// `count` keys in transactions of 125 puts, four etcdctl processes at a time.
+        static func writeKeys(via node: ClusterProcesses.Node, count: Int = keys) throws {
+            let batches = count / keysPerTxn
             let failures = LockedFailures()
             let endpoint = node.endpoint
             DispatchQueue.concurrentPerform(iterations: 4) { worker in
