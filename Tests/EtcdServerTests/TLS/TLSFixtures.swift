@@ -59,7 +59,7 @@ extension EtcdIntegration {
 
         /// Runs the command with short timeouts (refusals end in a deadline, not a hang).
         func run(_ arguments: [String]) throws -> CommandResult {
-            try runCommand(path, ["--dial-timeout=1s", "--command-timeout=3s"] + arguments,
+            try runCommand(path, ["--dial-timeout=1s", "--command-timeout=2s"] + arguments,
                            environment: etcdctlEnvironment, timeout: 20)
         }
     }
