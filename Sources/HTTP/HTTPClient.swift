@@ -1,4 +1,5 @@
 import EventLoop
+import TLS
 
 public struct HTTPClientResponse: Sendable {
     public var status: Int
@@ -33,13 +34,19 @@ public final class HTTPClient {
         connection.startReading()
     }
 
-    public static func connect(loop: EventLoop, host: String, port: Int,
+    /// Connects over TCP, or over TLS (handshake done, certificate checked) with a client context.
+    public static func connect(loop: EventLoop, host: String, port: Int, tls: TLSContext? = nil,
                                completion: @escaping (Result<HTTPClient, HTTPError>) -> Void) {
-        TCPConnection.connect(loop: loop, host: host, port: port) { result in
+        let opened = { (result: Result<TCPConnection, any Error>) in
             switch result {
             case .failure(let error): completion(.failure(.connection("\(error)")))
             case .success(let connection): completion(.success(HTTPClient(connection: connection, host: "\(host):\(port)")))
             }
+        }
+        if let tls {
+            tls.connect(loop: loop, host: host, port: port) { opened($0.mapError { $0 as any Error }) }
+        } else {
+            TCPConnection.connect(loop: loop, host: host, port: port) { opened($0.mapError { $0 as any Error }) }
         }
     }
 

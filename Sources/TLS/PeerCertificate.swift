@@ -7,7 +7,9 @@ enum PeerCertificate {
     static func check(_ ssl: OpaquePointer, context: TLSContext) -> TLSError? {
         guard context.isServer else { return nil }
         guard let certificate = SSL_get1_peer_certificate(ssl) else {
-            return context.allowedCommonName.isEmpty ? nil : TLSError("tls: CommonName authentication failed (no client certificate)")
+            if !context.allowedCommonName.isEmpty { return TLSError("tls: CommonName authentication failed (no client certificate)") }
+            if !context.allowedHostname.isEmpty { return TLSError("tls: hostname authentication failed (no client certificate)") }
+            return nil
         }
         defer { X509_free(certificate) }
         if !context.revokedSerials.isEmpty, let serial = X509_get0_serialNumber(certificate) {
@@ -20,6 +22,12 @@ enum PeerCertificate {
             let name = commonName(certificate) ?? ""
             if name != context.allowedCommonName {
                 return TLSError("tls: CommonName authentication failed (CN \"\(name)\", want \"\(context.allowedCommonName)\")")
+            }
+        }
+        if !context.allowedHostname.isEmpty {
+            let name = context.allowedHostname
+            if X509_check_host(certificate, name, name.utf8.count, 0, nil) != 1 {
+                return TLSError("tls: client certificate is not valid for hostname \"\(name)\"")
             }
         }
         return nil

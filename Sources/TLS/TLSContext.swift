@@ -12,6 +12,8 @@ public final class TLSContext {
     let alpnWire: [UInt8]
     /// Server side: the common name a client certificate must carry, if set.
     let allowedCommonName: String
+    /// Server side: the host name a client certificate must be valid for, if set.
+    private(set) var allowedHostname = ""
     /// Server side: serial numbers (big-endian magnitude) revoked by the CRL file.
     let revokedSerials: Set<[UInt8]>
 
@@ -46,8 +48,10 @@ public final class TLSContext {
             }
             let revoked = options.crlFile.isEmpty ? [] : try RevocationList.serials(from: options.crlFile)
             keel_ssl_ctx_enable_alpn_server(ctx)
-            return TLSContext(raw: ctx, isServer: true, verifiesServer: false, alpnWire: [],
-                              allowedCommonName: options.allowedCommonName, revokedSerials: revoked)
+            let context = TLSContext(raw: ctx, isServer: true, verifiesServer: false, alpnWire: [],
+                                     allowedCommonName: options.allowedCommonName, revokedSerials: revoked)
+            context.allowedHostname = options.allowedHostname
+            return context
         } catch {
             SSL_CTX_free(ctx)
             throw error

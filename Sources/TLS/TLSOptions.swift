@@ -14,6 +14,8 @@ public struct TLSServerOptions: Sendable, Equatable {
     public var cipherSuites: [String] = []
     /// When set, a client certificate must carry this common name.
     public var allowedCommonName = ""
+    /// When set, a client certificate must be valid for this host name (SAN or CN).
+    public var allowedHostname = ""
 
     public init(certFile: String, keyFile: String) {
         self.certFile = certFile

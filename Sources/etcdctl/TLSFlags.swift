@@ -22,12 +22,11 @@ extension ClientSetup {
         } else if !invocation.bool("insecure-transport") {
             options = TLSClientOptions()
         }
-        if invocation.bool("insecure-skip-tls-verify") {
-            // clientv3 sets InsecureSkipVerify only on an existing TLS config, but https
-            // endpoints build one anyway: skip verification for them too.
-            var skipping = options ?? TLSClientOptions()
+        // As in etcdctl, only an existing TLS configuration skips verification: an https
+        // endpoint alone still verifies (use --insecure-transport=false to skip).
+        if invocation.bool("insecure-skip-tls-verify"), var skipping = options {
             skipping.insecureSkipVerify = true
-            options = options == nil && !endpointsUseHTTPS ? nil : skipping
+            options = skipping
         }
         if let options {
             // Load the files now so that a bad path is reported as etcdctl does, before dialling.
@@ -36,7 +35,4 @@ extension ClientSetup {
         return options
     }
 
-    private var endpointsUseHTTPS: Bool {
-        endpointTexts.contains { $0.hasPrefix("https://") }
-    }
 }

@@ -1,6 +1,7 @@
 import EventLoop
 import Foundation
 @testable import GRPC
+import HTTP
 import SwiftProtobuf
 import Testing
 import TLS
@@ -15,7 +16,8 @@ import TLS
 
     /// A gRPC server on TLS (client certificates required when `mutual`) answering with the
     /// caller's verified common name; one call from a client configured by `client`.
-    static func call(certificates: TestCertificates, mutual: Bool, client: TLSClientOptions) async throws -> Outcome {
+    static func call(certificates: TestCertificates, mutual: Bool, client: TLSClientOptions,
+                     allowedCommonName: String = "", allowedHostname: String = "") async throws -> Outcome {
         let harness = try LoopHarness()
         defer { harness.stop() }
         let outcome: Outcome? = await harness.run { loop, done in
@@ -26,6 +28,8 @@ import TLS
             var serverOptions = TLSServerOptions(certFile: certificates.serverCert, keyFile: certificates.serverKey)
             serverOptions.trustedCAFile = certificates.caFile
             serverOptions.clientCertAuth = mutual
+            serverOptions.allowedCommonName = allowedCommonName
+            serverOptions.allowedHostname = allowedHostname
             do {
                 let serverContext = try TLSContext.server(serverOptions)
                 let listener = try TCPListener(loop: loop, host: "127.0.0.1", port: 0)
@@ -77,6 +81,24 @@ import TLS
         client.keyFile = certificates.clientKey
         let outcome = try await Self.call(certificates: certificates, mutual: true, client: client)
         #expect(outcome == Outcome(reply: "hi:alice", error: nil))
+    }
+
+    /// --peer-cert-allowed-cn and --*-cert-allowed-hostname: checked after the chain verified.
+    @Test func allowedCommonNameAndHostnameFilterClientCertificates() async throws {
+        let certificates = try TestCertificates.make()
+        defer { certificates.remove() }
+        var client = TLSClientOptions()
+        client.trustedCAFile = certificates.caFile
+        client.certFile = certificates.clientCert
+        client.keyFile = certificates.clientKey
+        let rightName = try await Self.call(certificates: certificates, mutual: true, client: client, allowedCommonName: "alice")
+        #expect(rightName == Outcome(reply: "hi:alice", error: nil))
+        let wrongName = try await Self.call(certificates: certificates, mutual: true, client: client, allowedCommonName: "bob")
+        #expect(wrongName.reply == nil, "\(wrongName)")
+        let rightHost = try await Self.call(certificates: certificates, mutual: true, client: client, allowedHostname: "localhost")
+        #expect(rightHost == Outcome(reply: "hi:alice", error: nil))
+        let wrongHost = try await Self.call(certificates: certificates, mutual: true, client: client, allowedHostname: "example.com")
+        #expect(wrongHost.reply == nil, "\(wrongHost)")
     }
 
     @Test func clientWithoutTheCARefusesTheServer() async throws {
@@ -165,6 +187,47 @@ import TLS
             }
         }
         #expect(seen == Seen(garbageClosed: true, failureReported: true, reply: "still serving"))
+    }
+
+    /// HTTP/1.1 over the same layer: two requests on one keep-alive TLS connection.
+    @Test func httpOverTLSKeepsTheConnectionAlive() async throws {
+        let certificates = try TestCertificates.make()
+        defer { certificates.remove() }
+        let harness = try LoopHarness()
+        defer { harness.stop() }
+        let bodies: [String]? = await harness.run { loop, done in
+            let server = HTTPServer(loop: loop) { request, responder in
+                responder.respond(status: 200, body: Array("path \(request.path)".utf8))
+            }
+            do {
+                let serverContext = try TLSContext.server(TLSServerOptions(certFile: certificates.serverCert,
+                                                                           keyFile: certificates.serverKey))
+                let listener = try TCPListener(loop: loop, host: "127.0.0.1", port: 0)
+                listener.onAccept = { connection in
+                    do { try serverContext.secure(connection) } catch { connection.close(); return }
+                    server.serve(connection, initialBytes: [])
+                }
+                var options = TLSClientOptions()
+                options.trustedCAFile = certificates.caFile
+                options.alpn = ["http/1.1"]
+                let clientContext = try TLSContext.client(options)
+                HTTPClient.connect(loop: loop, host: "127.0.0.1", port: listener.port, tls: clientContext) { result in
+                    guard case .success(let client) = result else { listener.close(); return done(["connect: \(result)"]) }
+                    client.request(method: "GET", path: "/one") { first in
+                        client.request(method: "GET", path: "/two") { second in
+                            client.close()
+                            listener.close()
+                            done([first, second].map { response in
+                                (try? response.get()).map { String(decoding: $0.body, as: UTF8.self) } ?? "failed: \(response)"
+                            })
+                        }
+                    }
+                }
+            } catch {
+                done(["setup: \(error)"])
+            }
+        }
+        #expect(bodies == ["path /one", "path /two"])
     }
 
     @Test func unknownCipherSuiteNameIsAClearError() throws {

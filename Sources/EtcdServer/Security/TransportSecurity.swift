@@ -70,6 +70,7 @@ public struct TransportSecurity: Sendable, Equatable {
         options.crlFile = tls.crlFile
         options.cipherSuites = cipherSuites
         options.allowedCommonName = allowedCN
+        options.allowedHostname = tls.allowedHostname
         return options
     }
 
