@@ -7,6 +7,10 @@ public struct EtcdClientConfig: Sendable {
     public var requestTimeoutMilliseconds: UInt64?
     /// Pause after every endpoint failed once, before trying the list again.
     public var reconnectBackoffMilliseconds: UInt64
+    /// etcd user to authenticate as (nil: no authentication); the token is attached to every
+    /// call and refreshed once when the server calls it invalid or stale.
+    public var username: String? = nil
+    public var password = ""
 
     public init(endpoints: [Endpoint], dialTimeoutMilliseconds: UInt64 = 2000,
                 requestTimeoutMilliseconds: UInt64? = 5000, reconnectBackoffMilliseconds: UInt64 = 100) {

@@ -75,17 +75,14 @@ struct ClientSetup {
         return (clientConfig(), printer)
     }
 
-    /// TLS and authentication flags: etcdctl's own checks, then an explicit refusal, because
-    /// Keel's client has neither yet (ignoring them would talk to the server unauthenticated).
+    /// TLS flags: etcdctl's own checks, then an explicit refusal, because Keel's client has no
+    /// TLS yet (ignoring them would talk to the server in the clear).
     func checkSecurityFlags() {
         for name in ["cert", "key", "cacert"] where invocation.flag(name).changed && invocation.string(name).isEmpty {
             exitWithError(ExitCode.badArgs, "empty string is passed to --\(name) option")
         }
         let tls = ["cert", "key", "cacert"].contains { !invocation.string($0).isEmpty } || !invocation.bool("insecure-transport")
         if tls { exitWithError(ExitCode.badArgs, "TLS (--cert, --key, --cacert, --insecure-transport=false) is not supported by Keel's etcdctl yet") }
-        if !invocation.string("user").isEmpty {
-            exitWithError(ExitCode.badArgs, "authentication (--user) is not supported by Keel's etcdctl yet")
-        }
         if !invocation.string("discovery-srv").isEmpty {
             exitWithError(ExitCode.badArgs, "DNS discovery (--discovery-srv) is not supported by Keel's etcdctl yet")
         }
@@ -119,9 +116,26 @@ struct ClientSetup {
             do { parsed.append(try Endpoint(parsing: text)) } catch { exitWithError(ExitCode.badArgs, asEtcdError(error).message) }
         }
         if parsed.isEmpty { exitWithError(ExitCode.badConnection, "etcdclient: no available endpoints") }
-        return EtcdClientConfig(endpoints: parsed,
-                                dialTimeoutMilliseconds: max(invocation.flag("dial-timeout").durationMilliseconds, 1),
-                                requestTimeoutMilliseconds: commandTimeoutMilliseconds)
+        var config = EtcdClientConfig(endpoints: parsed,
+                                      dialTimeoutMilliseconds: max(invocation.flag("dial-timeout").durationMilliseconds, 1),
+                                      requestTimeoutMilliseconds: commandTimeoutMilliseconds)
+        if let credentials = credentials() {
+            config.username = credentials.user
+            config.password = credentials.password
+        }
+        return config
+    }
+
+    /// authCfgFromCmd: --user name[:password], or --user name with --password, or a prompt.
+    func credentials() -> (user: String, password: String)? {
+        let user = invocation.string("user"), password = invocation.string("password")
+        guard !user.isEmpty else { return nil }
+        if !password.isEmpty { return (user, password) }
+        if let colon = user.firstIndex(of: ":") {
+            return (String(user[..<colon]), String(user[user.index(after: colon)...]))
+        }
+        guard let asked = PasswordPrompt.ask("Password: ") else { exitWithError(ExitCode.error, "EOF") }
+        return (user, asked)
     }
 
     var commandTimeoutMilliseconds: UInt64 { invocation.flag("command-timeout").durationMilliseconds }
@@ -133,7 +147,15 @@ struct ClientSetup {
     }
 
     static func connect(_ config: EtcdClientConfig) -> EtcdClient {
-        do { return try EtcdClient(config: config) } catch { exitWithError(ExitCode.badConnection, asEtcdError(error).description) }
+        let client: EtcdClient
+        do { client = try EtcdClient(config: config) } catch { exitWithError(ExitCode.badConnection, asEtcdError(error).description) }
+        // clientv3.New gets the token before anything else, within the dial timeout.
+        if config.username != nil {
+            do { try client.authenticate(timeout: .milliseconds(config.dialTimeoutMilliseconds)) } catch {
+                exitWithError(ExitCode.badConnection, report(error, endpoints: config.endpoints.map(\.description)))
+            }
+        }
+        return client
     }
 
     /// The error as clientv3 prints it. For a unary call, grpc-go's retry interceptor first
