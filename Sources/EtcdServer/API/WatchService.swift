@@ -85,7 +85,7 @@ final class WatchSession {
         if let refusal = watchRefusal(key: key, rangeEnd: create.rangeEnd) {
             response.watchID = -1
             response.canceled = true
-            response.cancelReason = refusal.message
+            response.cancelReason = refusal
             return send(response)
         }
         let startRevision = create.startRevision == 0 ? currentRevision + 1 : create.startRevision
