@@ -88,14 +88,16 @@ extension EtcdIntegration {
             S(action: .ctl(["--user", "bob:bobpw", "lease", "grant", "600"], stdin: nil), captureLease: "first"),
             S(action: .ctl(["--user", "root:rootpw", "lease", "grant", "600"], stdin: nil), captureLease: "root"),
             S(action: .ctl(["--user", "bob:bobpw", "lease", "grant", "900"], stdin: nil), captureLease: "bob"),
-            as_("root:rootpw", "put", "foo", "leased", "--lease={lease:root}"),
+            // x1 is outside bob's [a, n): he may neither attach to nor revoke the lease holding it.
+            as_("root:rootpw", "put", "x1", "leased", "--lease={lease:root}"),
             as_("bob:bobpw", "put", "c", "leased", "--lease={lease:root}"),
             as_("bob:bobpw", "lease", "revoke", "{lease:root}"),
             as_("bob:bobpw", "put", "c", "leased", "--lease={lease:bob}"),
             as_("bob:bobpw", "lease", "revoke", "{lease:bob}"),
             as_("bob:bobpw", "get", "c"),
+            as_("root:rootpw", "get", "x1"),
             as_("root:rootpw", "lease", "revoke", "{lease:root}"),
-            as_("alice:alicepw", "get", "foo"),
+            as_("root:rootpw", "get", "x1"),
         ]
 
         static let watches: [S] = [
