@@ -3,12 +3,14 @@ import Foundation
 
 /// The Auth service (clientv3's Auth interface), blocking.
 extension EtcdClient {
-    /// Gets a token for the configured user now (clientv3 does it in New).
-    public func authenticate(timeout: RequestTimeout = .configured) throws(EtcdError) {
-        let result: Result<Void, EtcdError> = blocking { connection, finish in
+    /// Gets a token for the configured user now (clientv3 does it in New). False when the
+    /// server has auth disabled (calls then go without a token).
+    @discardableResult
+    public func authenticate(timeout: RequestTimeout = .configured) throws(EtcdError) -> Bool {
+        let result: Result<Bool, EtcdError> = blocking { connection, finish in
             connection.authenticate(timeout: timeout) { finish($0) }
         }
-        try result.get()
+        return try result.get()
     }
 
     public func authEnable() throws(EtcdError) -> Etcdserverpb_AuthEnableResponse {

@@ -9,8 +9,8 @@ extension EtcdConnection {
 
     /// Authenticates as the configured user and replaces the token. "authentication is not
     /// enabled" leaves the connection without a token and is not an error (clientv3 ignores it).
-    func refreshToken(deadline: UInt64?, completion: @escaping (Result<Void, EtcdError>) -> Void) {
-        guard let username = config.username else { return completion(.success(())) }
+    func refreshToken(deadline: UInt64?, completion: @escaping (Result<Bool, EtcdError>) -> Void) {
+        guard let username = config.username else { return completion(.success(false)) }
         metadata.removeAll { $0.0 == Self.tokenKey }
         var request = Etcdserverpb_AuthenticateRequest()
         request.name = username
@@ -20,10 +20,10 @@ extension EtcdConnection {
             case .success(let response):
                 self?.metadata.append((Self.tokenKey, response.token))
                 self?.authenticated = true
-                completion(.success(()))
+                completion(.success(true))
             case .failure(let error) where error.message == EtcdError.authNotEnabledMessage:
                 self?.authenticated = true
-                completion(.success(()))
+                completion(.success(false))
             case .failure(let error):
                 completion(.failure(error))
             }
@@ -31,14 +31,15 @@ extension EtcdConnection {
     }
 
     /// Authenticates now (etcdctl does it when it creates its client, so a wrong password is
-    /// reported before the command runs).
-    public func authenticate(timeout: RequestTimeout = .configured, completion: @escaping (Result<Void, EtcdError>) -> Void) {
+    /// reported before the command runs). False: the server has auth disabled (no token needed).
+    public func authenticate(timeout: RequestTimeout = .configured, completion: @escaping (Result<Bool, EtcdError>) -> Void) {
         refreshToken(deadline: deadline(after: milliseconds(timeout)), completion: completion)
     }
 }
 
 extension EtcdError {
     static let authNotEnabledMessage = "etcdserver: authentication is not enabled"
+    public static let authNotEnabled = EtcdError(code: .failedPrecondition, message: authNotEnabledMessage)
 
     /// The server no longer accepts the token: it expired, or the auth store changed since.
     var isStaleToken: Bool {

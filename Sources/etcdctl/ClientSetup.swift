@@ -151,8 +151,14 @@ struct ClientSetup {
         do { client = try EtcdClient(config: config) } catch { exitWithError(ExitCode.badConnection, asEtcdError(error).description) }
         // clientv3.New gets the token before anything else, within the dial timeout.
         if config.username != nil {
-            do { try client.authenticate(timeout: .milliseconds(config.dialTimeoutMilliseconds)) } catch {
-                exitWithError(ExitCode.badConnection, report(error, endpoints: config.endpoints.map(\.description)))
+            let endpoints = config.endpoints.map(\.description)
+            do {
+                // clientv3 goes on without a token, but its interceptor still logs the refusal.
+                if try !client.authenticate(timeout: .milliseconds(config.dialTimeoutMilliseconds)) {
+                    _ = report(EtcdError.authNotEnabled, endpoints: endpoints)
+                }
+            } catch {
+                exitWithError(ExitCode.badConnection, report(error, endpoints: endpoints))
             }
         }
         return client
