@@ -76,7 +76,7 @@ struct AuthService {
                 guard matches else { return call.fail(EtcdError.authFailed.status) }
                 var request = Etcdserverpb_InternalRaftRequest()
                 request.authenticate.name = r.name
-                request.authenticate.simpleToken = EtcdMember.newTokenPrefix()
+                if member.store.auth.tokens.needsPrefix { request.authenticate.simpleToken = EtcdMember.newTokenPrefix() }
                 member.proposeAndRespond(request, call) { applied in
                     guard case .auth(var response as Etcdserverpb_AuthenticateResponse) = applied else { return nil }
                     response.header.revision = member.store.currentRevision

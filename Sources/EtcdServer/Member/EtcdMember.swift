@@ -63,7 +63,7 @@ public final class EtcdMember {
                             minLeaseTTLSeconds: Self.minLeaseTTL(options), syncMode: .deferMeta)
         store.quotaBytes = options.quotaBackendBytes
         store.auth.bcryptCost = options.auth.bcryptCost
-        store.auth.tokens = SimpleTokens(ttlSeconds: options.auth.tokenTTLSeconds)
+        store.auth.tokens = Self.tokenProvider(options.auth)
         raftLog = try DurableRaftLog.open(directory: options.resolvedWALDirectory)
 
         let initial = options.initialCluster.map { m in
