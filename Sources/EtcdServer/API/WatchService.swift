@@ -10,13 +10,14 @@ struct WatchService {
     let maxResponseBytes: Int
 
     func register(on server: ServiceRegistry) {
+        let opening = server.opening
         server.stream("/etcdserverpb.Watch/Watch", gateway: "/v3/watch", metadata: { headers in
             // etcd fails a watch that asked for a leader when there is none.
             let wantsLeader = headers.contains { $0.0 == "hasleader" && $0.1 == "true" }
             return wantsLeader && member.leader == .none ? EtcdError.noLeader.status : nil
         }) { (stream: any ResponseStream<Etcdserverpb_WatchResponse>) in
             let session = WatchSession(member: member, stream: stream, maxResponseBytes: maxResponseBytes)
-            session.metadata = server.openingMetadata
+            session.metadata = opening.headers
             return StreamHandlers(onMessage: { (request: Etcdserverpb_WatchRequest) in session.handle(request) },
                                   onClose: { session.close() })
         }
