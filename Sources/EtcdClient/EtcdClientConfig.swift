@@ -12,6 +12,10 @@ public struct EtcdClientConfig: Sendable {
     /// TLS for endpoints without a scheme and for https endpoints (nil: https endpoints are
     /// checked against the system's trusted roots, others are plain).
     public var tls: TLSClientOptions?
+    /// etcd user to authenticate as (nil: no authentication); the token is attached to every
+    /// call and refreshed once when the server calls it invalid or stale.
+    public var username: String? = nil
+    public var password = ""
 
     public init(endpoints: [Endpoint], dialTimeoutMilliseconds: UInt64 = 2000,
                 requestTimeoutMilliseconds: UInt64? = 5000, reconnectBackoffMilliseconds: UInt64 = 100) {

@@ -11,6 +11,8 @@ public final class EtcdConnection {
     let connector: EndpointConnector
     /// Metadata sent with every call (etcd reads `hasleader`, `token`).
     public var metadata: [(String, String)] = []
+    /// True once the configured user authenticated (or the server said auth is off).
+    var authenticated = false
     /// Watches and keepalives in progress: kept alive here until they end, so callers may
     /// drop their handle.
     private var running: [ObjectIdentifier: AnyObject] = [:]
@@ -44,7 +46,18 @@ public final class EtcdConnection {
     /// transport failure, within the same deadline.
     public func call<Req, Resp>(_ rpc: EtcdRPC<Req, Resp>, _ request: Req, timeout: RequestTimeout = .configured,
                                 completion: @escaping (Result<Resp, EtcdError>) -> Void) {
-        attempt(rpc, request, deadline: deadline(after: milliseconds(timeout)), completion: completion)
+        let deadline = deadline(after: milliseconds(timeout))
+        // A client with credentials gets its first token before its first call.
+        guard !needsToken || rpc.path == EtcdRPCs.authenticate.path else {
+            return refreshToken(deadline: deadline) { [weak self] result in
+                guard let self else { return completion(.failure(.canceled)) }
+                switch result {
+                case .success: self.attempt(rpc, request, deadline: deadline, retryAuth: false, completion: completion)
+                case .failure(let error): completion(.failure(error))
+                }
+            }
+        }
+        attempt(rpc, request, deadline: deadline, completion: completion)
     }
 
     func milliseconds(_ timeout: RequestTimeout) -> UInt64? {
@@ -55,8 +68,8 @@ public final class EtcdConnection {
         }
     }
 
-    private func attempt<Req, Resp>(_ rpc: EtcdRPC<Req, Resp>, _ request: Req, deadline: UInt64?,
-                                    completion: @escaping (Result<Resp, EtcdError>) -> Void) {
+    func attempt<Req, Resp>(_ rpc: EtcdRPC<Req, Resp>, _ request: Req, deadline: UInt64?, retryAuth: Bool = true,
+                            completion: @escaping (Result<Resp, EtcdError>) -> Void) {
         connector.withConnection(deadline: deadline) { [weak self] acquired in
             guard let self else { completion(.failure(.canceled)); return }
             switch acquired {
@@ -70,7 +83,8 @@ public final class EtcdConnection {
                     case .success(let response):
                         completion(.success(response))
                     case .failure(let status):
-                        self.finishFailed(rpc, request, status, client: client, deadline: deadline, completion: completion)
+                        self.finishFailed(rpc, request, status, client: client, deadline: deadline,
+                                          retryAuth: retryAuth, completion: completion)
                     }
                 }
             }
@@ -78,8 +92,18 @@ public final class EtcdConnection {
     }
 
     private func finishFailed<Req, Resp>(_ rpc: EtcdRPC<Req, Resp>, _ request: Req, _ status: GRPCStatus,
-                                         client: GRPCClient, deadline: UInt64?,
+                                         client: GRPCClient, deadline: UInt64?, retryAuth: Bool,
                                          completion: @escaping (Result<Resp, EtcdError>) -> Void) {
+        if retryAuth, EtcdError(status).isStaleToken, config.username != nil {
+            // clientv3's retry interceptor: a new token, then the call once more.
+            return refreshToken(deadline: deadline) { [weak self] result in
+                guard let self else { return completion(.failure(.canceled)) }
+                switch result {
+                case .success: self.attempt(rpc, request, deadline: deadline, retryAuth: false, completion: completion)
+                case .failure(let error): completion(.failure(error))
+                }
+            }
+        }
         if status.code == .deadlineExceeded {
             completion(.failure(.deadlineExceeded()))
             return
@@ -97,6 +121,13 @@ public final class EtcdConnection {
     /// Opens a streaming call on the current connection (reconnecting first when needed).
     public func openStream<Req, Resp>(_ path: String, deadline: UInt64?, metadata extra: [(String, String)] = [],
                                       _ body: @escaping (Result<(GRPCClient, ClientStream<Req, Resp>), EtcdError>) -> Void) {
+        if needsToken {
+            return refreshToken(deadline: deadline) { [weak self] result in
+                guard let self else { return body(.failure(.canceled)) }
+                if case .failure(let error) = result { return body(.failure(error)) }
+                self.openStream(path, deadline: deadline, metadata: extra, body)
+            }
+        }
         connector.withConnection(deadline: deadline) { [weak self] acquired in
             guard let self else { body(.failure(.canceled)); return }
             switch acquired {

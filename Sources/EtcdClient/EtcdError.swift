@@ -34,7 +34,9 @@ public struct EtcdError: Error, Sendable, Equatable, CustomStringConvertible {
 
     /// Whether this is one of etcd's own errors (clientv3 prints those without the gRPC prefix).
     public var isServerError: Bool {
-        message.hasPrefix("etcdserver: ") || message.hasPrefix("mvcc: ") || message.hasPrefix("auth: ")
+        // etcd's auth store errors ("auth: ...") reach clients unconverted only where etcd forgot
+        // to convert them (maintenance calls), and clientv3 prints those as plain gRPC errors.
+        message.hasPrefix("etcdserver: ") || message.hasPrefix("mvcc: ")
     }
 
     /// How clientv3 renders the error: etcd's message alone, the context error alone, or

@@ -36,6 +36,23 @@ public enum EtcdRPCs {
     public static let alarm = EtcdRPC<Etcdserverpb_AlarmRequest, Etcdserverpb_AlarmResponse>("/etcdserverpb.Maintenance/Alarm", safe: false)
     public static let defragment = EtcdRPC<Etcdserverpb_DefragmentRequest, Etcdserverpb_DefragmentResponse>("/etcdserverpb.Maintenance/Defragment", safe: true)
 
+    public static let authenticate = EtcdRPC<Etcdserverpb_AuthenticateRequest, Etcdserverpb_AuthenticateResponse>("/etcdserverpb.Auth/Authenticate", safe: true)
+    public static let authEnable = EtcdRPC<Etcdserverpb_AuthEnableRequest, Etcdserverpb_AuthEnableResponse>("/etcdserverpb.Auth/AuthEnable", safe: false)
+    public static let authDisable = EtcdRPC<Etcdserverpb_AuthDisableRequest, Etcdserverpb_AuthDisableResponse>("/etcdserverpb.Auth/AuthDisable", safe: false)
+    public static let userAdd = EtcdRPC<Etcdserverpb_AuthUserAddRequest, Etcdserverpb_AuthUserAddResponse>("/etcdserverpb.Auth/UserAdd", safe: false)
+    public static let userGet = EtcdRPC<Etcdserverpb_AuthUserGetRequest, Etcdserverpb_AuthUserGetResponse>("/etcdserverpb.Auth/UserGet", safe: true)
+    public static let userList = EtcdRPC<Etcdserverpb_AuthUserListRequest, Etcdserverpb_AuthUserListResponse>("/etcdserverpb.Auth/UserList", safe: true)
+    public static let userDelete = EtcdRPC<Etcdserverpb_AuthUserDeleteRequest, Etcdserverpb_AuthUserDeleteResponse>("/etcdserverpb.Auth/UserDelete", safe: false)
+    public static let userChangePassword = EtcdRPC<Etcdserverpb_AuthUserChangePasswordRequest, Etcdserverpb_AuthUserChangePasswordResponse>("/etcdserverpb.Auth/UserChangePassword", safe: false)
+    public static let userGrantRole = EtcdRPC<Etcdserverpb_AuthUserGrantRoleRequest, Etcdserverpb_AuthUserGrantRoleResponse>("/etcdserverpb.Auth/UserGrantRole", safe: false)
+    public static let userRevokeRole = EtcdRPC<Etcdserverpb_AuthUserRevokeRoleRequest, Etcdserverpb_AuthUserRevokeRoleResponse>("/etcdserverpb.Auth/UserRevokeRole", safe: false)
+    public static let roleAdd = EtcdRPC<Etcdserverpb_AuthRoleAddRequest, Etcdserverpb_AuthRoleAddResponse>("/etcdserverpb.Auth/RoleAdd", safe: false)
+    public static let roleGet = EtcdRPC<Etcdserverpb_AuthRoleGetRequest, Etcdserverpb_AuthRoleGetResponse>("/etcdserverpb.Auth/RoleGet", safe: true)
+    public static let roleList = EtcdRPC<Etcdserverpb_AuthRoleListRequest, Etcdserverpb_AuthRoleListResponse>("/etcdserverpb.Auth/RoleList", safe: true)
+    public static let roleDelete = EtcdRPC<Etcdserverpb_AuthRoleDeleteRequest, Etcdserverpb_AuthRoleDeleteResponse>("/etcdserverpb.Auth/RoleDelete", safe: false)
+    public static let roleGrantPermission = EtcdRPC<Etcdserverpb_AuthRoleGrantPermissionRequest, Etcdserverpb_AuthRoleGrantPermissionResponse>("/etcdserverpb.Auth/RoleGrantPermission", safe: false)
+    public static let roleRevokePermission = EtcdRPC<Etcdserverpb_AuthRoleRevokePermissionRequest, Etcdserverpb_AuthRoleRevokePermissionResponse>("/etcdserverpb.Auth/RoleRevokePermission", safe: false)
+
     /// Streaming paths (bidi: Watch, LeaseKeepAlive; server-streaming: Snapshot).
     public static let watchPath = "/etcdserverpb.Watch/Watch"
     public static let leaseKeepAlivePath = "/etcdserverpb.Lease/LeaseKeepAlive"

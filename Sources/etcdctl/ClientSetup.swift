@@ -75,15 +75,11 @@ struct ClientSetup {
         return (clientConfig(), printer)
     }
 
-    /// Authentication and discovery flags: etcdctl's own checks, then an explicit refusal,
-    /// because Keel's client has neither yet (ignoring them would talk to the server
-    /// unauthenticated). TLS flags are checked in `tlsOptions()`.
+    /// Security flags: etcdctl's own checks (TLS flags are read in `tlsOptions()`, credentials
+    /// in `credentials()`), then an explicit refusal of DNS discovery, which Keel's client lacks.
     func checkSecurityFlags() {
         for name in ["cert", "key", "cacert"] where invocation.flag(name).changed && invocation.string(name).isEmpty {
             exitWithError(ExitCode.badArgs, "empty string is passed to --\(name) option")
-        }
-        if !invocation.string("user").isEmpty {
-            exitWithError(ExitCode.badArgs, "authentication (--user) is not supported by Keel's etcdctl yet")
         }
         if !invocation.string("discovery-srv").isEmpty {
             exitWithError(ExitCode.badArgs, "DNS discovery (--discovery-srv) is not supported by Keel's etcdctl yet")
@@ -122,7 +118,23 @@ struct ClientSetup {
                                       dialTimeoutMilliseconds: max(invocation.flag("dial-timeout").durationMilliseconds, 1),
                                       requestTimeoutMilliseconds: commandTimeoutMilliseconds)
         config.tls = tlsOptions()
+        if let credentials = credentials() {
+            config.username = credentials.user
+            config.password = credentials.password
+        }
         return config
+    }
+
+    /// authCfgFromCmd: --user name[:password], or --user name with --password, or a prompt.
+    func credentials() -> (user: String, password: String)? {
+        let user = invocation.string("user"), password = invocation.string("password")
+        guard !user.isEmpty else { return nil }
+        if !password.isEmpty { return (user, password) }
+        if let colon = user.firstIndex(of: ":") {
+            return (String(user[..<colon]), String(user[user.index(after: colon)...]))
+        }
+        guard let asked = PasswordPrompt.ask("Password: ") else { exitWithError(ExitCode.error, "EOF") }
+        return (user, asked)
     }
 
     var commandTimeoutMilliseconds: UInt64 { invocation.flag("command-timeout").durationMilliseconds }
@@ -134,7 +146,21 @@ struct ClientSetup {
     }
 
     static func connect(_ config: EtcdClientConfig) -> EtcdClient {
-        do { return try EtcdClient(config: config) } catch { exitWithError(ExitCode.badConnection, asEtcdError(error).description) }
+        let client: EtcdClient
+        do { client = try EtcdClient(config: config) } catch { exitWithError(ExitCode.badConnection, asEtcdError(error).description) }
+        // clientv3.New gets the token before anything else, within the dial timeout.
+        if config.username != nil {
+            let endpoints = config.endpoints.map(\.description)
+            do {
+                // clientv3 goes on without a token, but its interceptor still logs the refusal.
+                if try !client.authenticate(timeout: .milliseconds(config.dialTimeoutMilliseconds)) {
+                    _ = report(EtcdError.authNotEnabled, endpoints: endpoints)
+                }
+            } catch {
+                exitWithError(ExitCode.badConnection, report(error, endpoints: endpoints))
+            }
+        }
+        return client
     }
 
     /// The error as clientv3 prints it. For a unary call, grpc-go's retry interceptor first

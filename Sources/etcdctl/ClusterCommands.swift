@@ -50,7 +50,10 @@ The items in the lists are endpoint, ID, version, db size, is leader, is learner
     /// endpointsFromCluster: the --endpoints list, or every member's client URLs.
     static func endpoints(_ invocation: Invocation, _ setup: ClientSetup) -> [String] {
         guard invocation.bool("cluster") else { return invocation.flag("endpoints").sliceValue }
-        let client = ClientSetup.connect(setup.clientConfig())
+        // etcdctl lists the members without authenticating (MemberList needs no token).
+        var config = setup.clientConfig()
+        config.username = nil
+        let client = ClientSetup.connect(config)
         defer { client.close() }
         do {
             return try client.memberList().members.flatMap(\.clientUrls)
@@ -105,7 +108,10 @@ The items in the lists are endpoint, ID, version, db size, is leader, is learner
     /// clientv3's Maintenance calls that name an endpoint dial that endpoint alone.
     static func perEndpoint<T>(_ invocation: Invocation, _ setup: ClientSetup,
                                _ body: (EtcdClient) throws(EtcdError) -> T) -> [(String, Result<T, EtcdError>)] {
-        endpoints(invocation, setup).map { endpoint in
+        // etcdctl makes its client first (which authenticates), then dials each endpoint.
+        let main = setup.credentials() == nil ? nil : ClientSetup.connect(setup.clientConfig())
+        defer { main?.close() }
+        return endpoints(invocation, setup).map { endpoint in
             let client = ClientSetup.connect(setup.clientConfig(endpoints: [endpoint]))
             defer { client.close() }
             do { return (endpoint, .success(try body(client))) } catch { return (endpoint, .failure(asEtcdError(error))) }

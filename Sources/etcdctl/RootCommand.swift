@@ -14,21 +14,7 @@ enum RootCommand {
             MakeMirrorCommand.make(),
             Unsupported.command("migrate", "Migrates keys in a v2 store to a mvcc store"),
             LockCommands.lock(), LockCommands.elect(),
-            Unsupported.group("auth <enable or disable>", "Enable or disable authentication",
-                              [("enable", "Enables authentication"), ("disable", "Disables authentication")]),
-            Unsupported.group("user <subcommand>", "User related commands", [
-                ("add <user name or user:password> [options]", "Adds a new user"), ("delete <user name>", "Deletes a user"),
-                ("get <user name> [options]", "Gets detailed information of a user"), ("list", "Lists all users"),
-                ("passwd <user name> [options]", "Changes password of user"),
-                ("grant-role <user name> <role name>", "Grants a role to a user"),
-                ("revoke-role <user name> <role name>", "Revokes a role from a user"),
-            ]),
-            Unsupported.group("role <subcommand>", "Role related commands", [
-                ("add <role name>", "Adds a new role"), ("delete <role name>", "Deletes a role"),
-                ("get <role name>", "Gets detailed information of a role"), ("list", "Lists all roles"),
-                ("grant-permission [options] <role name> <permission type> <key> [endkey]", "Grants a key to a role"),
-                ("revoke-permission <role name> <key> [endkey]", "Revokes a key from a role"),
-            ]),
+            AuthCommands.make(), UserCommands.make(), RoleCommands.make(),
             Unsupported.group("check <subcommand>", "commands for checking properties of the etcd cluster", [
                 ("perf [options]", "Check the performance of the etcd cluster"),
                 ("datascale [options]", "Check the memory usage of holding data for different workloads on a given server endpoint."),

@@ -5,6 +5,8 @@ import EtcdAPI
 public struct JSONObject {
     private var members: [String] = []
 
+    public init() {}
+
     public mutating func raw(_ key: String, _ value: String) { members.append(GoFormat.jsonString(key) + ":" + value) }
     public mutating func int(_ key: String, _ value: Int64, omitEmpty: Bool = true) {
         if !omitEmpty || value != 0 { raw(key, "\(value)") }

@@ -55,8 +55,10 @@ struct AuthService {
             var request = Etcdserverpb_InternalRaftRequest()
             fill(r, &request)
             member.proposeAndRespond(request, call) { applied in
-                if case .auth(let response as Response) = applied { return response }
-                return nil
+                guard case .auth(var response as Response) = applied else { return nil }
+                // Auth responses carry the store's revision, as etcd's header filler sets it.
+                response.header.revision = member.store.currentRevision
+                return response
             }
         }
     }
@@ -74,10 +76,11 @@ struct AuthService {
                 guard matches else { return call.fail(EtcdError.authFailed.status) }
                 var request = Etcdserverpb_InternalRaftRequest()
                 request.authenticate.name = r.name
-                request.authenticate.simpleToken = EtcdMember.newTokenPrefix()
+                if member.store.auth.tokens.needsPrefix { request.authenticate.simpleToken = EtcdMember.newTokenPrefix() }
                 member.proposeAndRespond(request, call) { applied in
-                    if case .auth(let response as Etcdserverpb_AuthenticateResponse) = applied { return response }
-                    return nil
+                    guard case .auth(var response as Etcdserverpb_AuthenticateResponse) = applied else { return nil }
+                    response.header.revision = member.store.currentRevision
+                    return response
                 }
             })
         }

@@ -16,6 +16,7 @@ struct MaintenanceService {
     let member: EtcdMember
 
     func register(on server: ServiceRegistry) {
+        let opening = server.opening
         server.unary("/etcdserverpb.Maintenance/Status", gateway: ["/v3/maintenance/status"]) { (_: Etcdserverpb_StatusRequest, call: Reply<Etcdserverpb_StatusResponse>) in
             call.respond(status())
         }
@@ -58,7 +59,7 @@ struct MaintenanceService {
         }
         server.stream("/etcdserverpb.Maintenance/Snapshot", gateway: "/v3/maintenance/snapshot") {
             (stream: any ResponseStream<Etcdserverpb_SnapshotResponse>) in
-            let metadata = server.openingMetadata
+            let metadata = opening.headers
             return StreamHandlers(onMessage: { (_: Etcdserverpb_SnapshotRequest) in
                 do throws(EtcdError) { try member.checkAdmin(metadata) } catch { return stream.finish(error.status) }
                 sendSnapshot(stream)

@@ -10,8 +10,9 @@ final class ServiceRegistry {
     /// etcd's interceptors refuse most RPCs on a learner.
     var admission: ((Any?) -> GRPCStatus?)?
     /// The metadata of the stream being opened, valid during `open` only (streams read their
-    /// auth token from it).
-    private(set) var openingMetadata: [(String, String)] = []
+    /// auth token from it). A separate object, so handlers can hold it without holding the
+    /// registry (which holds them).
+    let opening = OpeningMetadata()
 
     init(grpc: GRPCServer, gateway: JSONGateway) {
         self.grpc = grpc
@@ -39,10 +40,11 @@ final class ServiceRegistry {
         _ path: String, gateway gatewayPath: String? = nil, metadata: @escaping ([(String, String)]) -> GRPCStatus? = { _ in nil },
         _ open: @escaping (any ResponseStream<Response>) -> StreamHandlers<Request>
     ) {
+        let opening = self.opening
         grpc.stream(path) { [unowned self] (stream: ServerStream<Request, Response>) in
             if let refusal = admission?(nil) ?? metadata(stream.headers) { return stream.finish(refusal) }
-            openingMetadata = stream.headers
-            defer { openingMetadata = [] }
+            opening.headers = stream.headers
+            defer { opening.headers = [] }
             let handlers = open(stream)
             stream.onMessage = handlers.onMessage
             stream.onHalfClose = handlers.onClose
@@ -51,13 +53,18 @@ final class ServiceRegistry {
         guard let gatewayPath else { return }
         gateway.streamRoute(gatewayPath) { [unowned self] (requests: [Request], headers: [(String, String)], stream: GatewayStream<Response>) in
             if let refusal = admission?(nil) { return stream.finish(refusal) }
-            openingMetadata = headers
-            defer { openingMetadata = [] }
+            opening.headers = headers
+            defer { opening.headers = [] }
             let handlers = open(stream)
             stream.onClientClose = handlers.onClose
             for request in requests { handlers.onMessage(request) }
         }
     }
+}
+
+/// The request metadata of the stream being opened (see `ServiceRegistry.opening`).
+final class OpeningMetadata {
+    var headers: [(String, String)] = []
 }
 
 /// What a streaming method does with the client's messages and with its end.

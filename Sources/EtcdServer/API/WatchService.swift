@@ -10,14 +10,15 @@ struct WatchService {
     let maxResponseBytes: Int
 
     func register(on server: ServiceRegistry) {
+        let opening = server.opening
         server.stream("/etcdserverpb.Watch/Watch", gateway: "/v3/watch", metadata: { headers in
             // etcd fails a watch that asked for a leader when there is none.
             let wantsLeader = headers.contains { $0.0 == "hasleader" && $0.1 == "true" }
             return wantsLeader && member.leader == .none ? EtcdError.noLeader.status : nil
         }) { (stream: any ResponseStream<Etcdserverpb_WatchResponse>) in
             let session = WatchSession(member: member, stream: stream, maxResponseBytes: maxResponseBytes)
-            session.metadata = server.openingMetadata
-            if server.openingMetadata.contains(where: { $0.0 == "hasleader" && $0.1 == "true" }) {
+            session.metadata = opening.headers
+            if opening.headers.contains(where: { $0.0 == "hasleader" && $0.1 == "true" }) {
                 session.leaderMonitor = LeaderMonitor(member: member) { [weak session] in session?.leaderLost() }
             }
             return StreamHandlers(onMessage: { (request: Etcdserverpb_WatchRequest) in session.handle(request) },
@@ -99,7 +100,7 @@ final class WatchSession {
         if let refusal = watchRefusal(key: key, rangeEnd: create.rangeEnd) {
             response.watchID = -1
             response.canceled = true
-            response.cancelReason = refusal.message
+            response.cancelReason = refusal
             return send(response)
         }
         let startRevision = create.startRevision == 0 ? currentRevision + 1 : create.startRevision

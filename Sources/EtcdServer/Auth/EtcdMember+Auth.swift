@@ -52,6 +52,13 @@ extension EtcdMember {
         return EtcdError(code: 2, message: text)
     }
 
+    static func tokenProvider(_ options: AuthOptions) -> any AuthTokenProvider {
+        switch options.tokens {
+        case .simple: SimpleTokens(ttlSeconds: options.tokenTTLSeconds)
+        case .jwtHS256(let key, let ttl): JWTTokens(key: key, ttlSeconds: ttl)
+        }
+    }
+
     /// etcd's simple token prefix: 16 random letters (the Raft index is appended at apply).
     static func newTokenPrefix() -> String {
         let letters = Array("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")

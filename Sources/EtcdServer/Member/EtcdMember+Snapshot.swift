@@ -129,7 +129,7 @@ extension EtcdMember {
                                 minLeaseTTLSeconds: minLeaseTTL(options), syncMode: .deferMeta, adoptingWatchers: adoptingWatchers)
         store.quotaBytes = options.quotaBackendBytes
         store.auth.bcryptCost = options.auth.bcryptCost
-        store.auth.tokens = SimpleTokens(ttlSeconds: options.auth.tokenTTLSeconds)
+        store.auth.tokens = tokenProvider(options.auth)
         return store
     }
 }

@@ -23,7 +23,7 @@ extension MemberOptions {
         maxRequestBytes = Int(config.maxRequestBytes)
         maxTxnOps = Int(config.maxTxnOps)
         autoCompaction = try config.parsedAutoCompaction()
-        try AuthOptions.validateTokenType(config.authToken)
+        auth.tokens = try AuthOptions.parseTokens(config.authToken)
         auth.bcryptCost = Int(min(config.bcryptCost, 1000))
         auth.tokenTTLSeconds = UInt64(config.authTokenTTL)
         watchProgressNotifyIntervalMilliseconds = UInt64(max(1, config.experimentalWatchProgressNotifyInterval.secondsValue * 1000))

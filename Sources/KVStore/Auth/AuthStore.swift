@@ -21,8 +21,8 @@ public final class AuthStore {
     public var bcryptCost: Int = Bcrypt.defaultCost {
         didSet { if !(Bcrypt.minCost...Bcrypt.maxCost).contains(bcryptCost) { bcryptCost = Bcrypt.defaultCost } }
     }
-    /// Tokens issued by Authenticate; replaced by the server to set the TTL.
-    public var tokens = SimpleTokens(ttlSeconds: 300)
+    /// Tokens issued by Authenticate; replaced by the server (TTL, or JWT).
+    public var tokens: any AuthTokenProvider = SimpleTokens(ttlSeconds: 300)
     private var users: [String: Authpb_User] = [:]
     private var roles: [String: Authpb_Role] = [:]
     private var permissions: [String: KeyPermissions] = [:]
@@ -120,7 +120,7 @@ public final class AuthStore {
     func authenticate(name: String, tokenPrefix: String, index: UInt64, now: UInt64) throws(EtcdError) -> String {
         guard isEnabled else { throw .authNotEnabled }
         guard let user = users[name], !(user.hasOptions && user.options.noPassword) else { throw .authFailed }
-        return tokens.assign(prefix: tokenPrefix, index: index, info: AuthInfo(username: name, revision: revision), now: now)
+        return try tokens.assign(prefix: tokenPrefix, index: index, info: AuthInfo(username: name, revision: revision), now: now)
     }
 
     func addUser(_ r: Etcdserverpb_AuthUserAddRequest) throws(EtcdError) {

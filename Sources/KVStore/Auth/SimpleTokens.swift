@@ -9,10 +9,24 @@ public struct AuthInfo: Sendable, Equatable {
     }
 }
 
+/// Mints and resolves auth tokens (etcd's TokenProvider): "simple" tokens kept in memory, or
+/// signed JWTs (the server's provider).
+public protocol AuthTokenProvider: AnyObject {
+    /// A token for `info`; `prefix` and `index` are the proposer's random prefix and the Raft
+    /// index of the Authenticate entry; `now` is the loop clock.
+    func assign(prefix: String, index: UInt64, info: AuthInfo, now: UInt64) throws(EtcdError) -> String
+    /// The token's user, or nil when the token is unknown, expired or forged.
+    func info(_ token: String, now: UInt64) -> AuthInfo?
+    /// Whether Authenticate needs a random prefix from the proposer.
+    var needsPrefix: Bool { get }
+    func invalidate(user: String)
+    func removeAll()
+}
+
 /// etcd's "simple" tokens: an opaque random string per successful Authenticate, valid while
 /// used at least once per TTL. Every member learns the token when it applies the Authenticate
 /// entry; expiry is local time, so it is measured with the loop clock handed in.
-public final class SimpleTokens {
+public final class SimpleTokens: AuthTokenProvider {
     private struct Entry {
         var info: AuthInfo
         var expiresAtMilliseconds: UInt64
@@ -28,7 +42,9 @@ public final class SimpleTokens {
     }
 
     /// etcd's token: the proposer's random prefix, then the Raft index of the Authenticate entry.
-    func assign(prefix: String, index: UInt64, info: AuthInfo, now: UInt64) -> String {
+    public var needsPrefix: Bool { true }
+
+    public func assign(prefix: String, index: UInt64, info: AuthInfo, now: UInt64) throws(EtcdError) -> String {
         let token = "\(prefix).\(index)"
         if tokens.count >= Self.maxTokens { dropOldest() }
         tokens[token] = Entry(info: info, expiresAtMilliseconds: now + ttlMilliseconds)
@@ -36,7 +52,7 @@ public final class SimpleTokens {
     }
 
     /// The token's user, refreshing its TTL; nil when unknown or expired.
-    func info(_ token: String, now: UInt64) -> AuthInfo? {
+    public func info(_ token: String, now: UInt64) -> AuthInfo? {
         guard var entry = tokens[token] else { return nil }
         guard entry.expiresAtMilliseconds > now else {
             tokens[token] = nil
@@ -47,11 +63,11 @@ public final class SimpleTokens {
         return entry.info
     }
 
-    func invalidate(user: String) {
+    public func invalidate(user: String) {
         tokens = tokens.filter { $0.value.info.username != user }
     }
 
-    func removeAll() { tokens.removeAll() }
+    public func removeAll() { tokens.removeAll() }
 
     private func dropOldest() {
         guard let oldest = tokens.min(by: { $0.value.expiresAtMilliseconds < $1.value.expiresAtMilliseconds })?.key else { return }

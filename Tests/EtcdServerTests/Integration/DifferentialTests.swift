@@ -28,6 +28,18 @@ extension EtcdIntegration {
             compare(reference, keel, keelBinary: keelBinary, name: "nospace", maskRevisions: true)
         }
 
+        /// Auth (etcd issue #6): users, roles and permissions, each allowed and denied operation.
+        @Test(.enabled(if: IntegrationPaths.referenceEtcdInstalled,
+                       "reference etcd 3.4 (/usr/bin/etcd, Debian etcd-server) is not installed"))
+        func authSessionSameOutput() throws {
+            guard let keelBinary = requireKeelEtcd() else { return }
+            let steps = AuthDifferentialSession.steps
+            let reference = try runSession(steps, binary: IntegrationPaths.referenceEtcd,
+                                           extraArguments: AuthDifferentialSession.serverArguments)
+            let keel = try runSession(steps, binary: keelBinary, extraArguments: AuthDifferentialSession.serverArguments)
+            compare(reference, keel, keelBinary: keelBinary, name: "auth")
+        }
+
         /// Records one issue per mismatch (bounded) and writes the report and both normalized
         /// transcripts to the scratch directory.
         private func compare(_ reference: (outcomes: [StepOutcome], facts: MemberFacts),
