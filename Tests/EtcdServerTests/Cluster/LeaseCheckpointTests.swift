@@ -55,14 +55,14 @@ extension EtcdIntegration {
             defer { cluster.destroy() }
             try cluster.startAll()
             let watched = cluster.nodes[0]
+            let put = try etcdctl(["--endpoints", watched.endpoint, "put", "foo", "bar"])
+            #expect(put.exitCode == 0, "\(put.stderr)")
+            // The watch starts at revision 1, so it shows the put once it is established.
             let watch = try ChildProcess(executable: IntegrationPaths.realEtcdctl,
-                                         arguments: ["--endpoints", watched.endpoint, "watch", "foo"],
+                                         arguments: ["--endpoints", watched.endpoint, "watch", "foo", "--rev=1"],
                                          environment: ChildProcess.cleanEnvironment(adding: ["ETCDCTL_API": "3"]),
                                          outputDirectory: cluster.root, label: "watch")
             defer { if watch.process.isRunning { watch.signal(SIGKILL) } }
-            // The watch is established and delivers events while there is a leader.
-            let put = try etcdctl(["--endpoints", watched.endpoint, "put", "foo", "bar"])
-            #expect(put.exitCode == 0, "\(put.stderr)")
             let deadline = Date().addingTimeInterval(10)
             while Date() < deadline, !watch.currentStdout().contains("bar") { usleep(50_000) }
             #expect(watch.currentStdout() == "PUT\nfoo\nbar\n", "\(watch.currentStderr())")
