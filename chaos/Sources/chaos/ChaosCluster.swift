@@ -97,6 +97,11 @@ final class ChaosCluster {
         return loopThread.sync { proxy.value.resets }
     }
 
+    var unattributedConnections: Int {
+        let proxy = self.proxy
+        return loopThread.sync { proxy.value.unattributed }
+    }
+
     func shutdown() {
         for c in admin { c.close() }
         for m in members { m.stop() }

@@ -33,6 +33,7 @@ enum ChaosCommand {
         if options.all { scenarios = Scenario.matrix }
         else if options.smoke { scenarios = Scenario.all.filter { $0.name.hasPrefix("smoke-") } }
         else { scenarios = [Scenario.named(options.scenario!)!] }
+        ChildRegistry.installInterruptHandlers()
         var failures: [String] = []
         var total = 0
         for s in scenarios {

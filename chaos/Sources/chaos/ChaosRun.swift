@@ -95,7 +95,11 @@ struct ChaosRun {
         let started = MonotonicClock()
         let lin = LinearizabilityChecker.verdict(resolved, secondsPerKey: 60)
         summary.checkerSeconds = started.seconds
-        summary.verdicts = [lin, progress, hashVerdict, ackVerdict, watchVerdict]
+        let unattributed = cluster.unattributedConnections
+        let injection = Verdict(check: "fault-injection", passed: unattributed == 0,
+                                detail: unattributed == 0 ? "every peer connection attributed to its directed link"
+                                    : "\(unattributed) peer connection(s) the proxy could not attribute: link faults may not have applied")
+        summary.verdicts = [lin, progress, hashVerdict, ackVerdict, watchVerdict, injection]
         return finish(summary, cluster: cluster, history: history, say: say)
     }
 

@@ -60,9 +60,20 @@ final class FaultProxy {
     // MARK: used by ProxiedConnection
 
     func link(of c: ProxiedConnection) -> Link? {
-        guard let id = c.sourceID, let from = memberIndex[id] else { return nil }
+        guard let id = c.sourceID, let from = memberIndex[id] else {
+            // Once members are known, a connection we cannot attribute would escape every
+            // fault silently: count it so the run reports it instead of passing vacuously.
+            if !memberIndex.isEmpty && c.headerComplete && !c.counted {
+                c.counted = true
+                unattributed += 1
+            }
+            return nil
+        }
         return Link(from: from, to: c.destination)
     }
+
+    /// Connections whose sender could not be identified (not a Keel hello, or an unknown member).
+    private(set) var unattributed = 0
 
     func fault(for c: ProxiedConnection) -> LinkFault { link(of: c).flatMap { faults[$0] } ?? .none }
 
@@ -92,6 +103,8 @@ final class ProxiedConnection {
     private var pending: [[UInt8]] = []
     private var header: [UInt8] = []
     private(set) var sourceID: UInt64?
+    var counted = false
+    var headerComplete: Bool { header.count == Self.helloPrefix }
     /// Bytes were swallowed by a blackhole: the stream is no longer frame-aligned.
     private var poisoned = false
     private var lastDelivery: UInt64 = 0

@@ -55,6 +55,7 @@ final class MemberProcess {
         p.standardError = log
         p.standardInput = FileHandle.nullDevice
         try Self.withEmptySignalMask { try p.run() }
+        ChildRegistry.add(p.processIdentifier)
         process = p
         paused = false
         starts += 1
@@ -70,6 +71,7 @@ final class MemberProcess {
         case SIGCONT: paused = false
         case SIGKILL, SIGTERM:
             paused = false
+            defer { if !p.isRunning { ChildRegistry.remove(p.processIdentifier) } }
             waitForExit(seconds: 10)
             if p.isRunning {
                 kill(p.processIdentifier, SIGKILL)
@@ -90,6 +92,7 @@ final class MemberProcess {
         if paused, let pid { kill(pid, SIGCONT) }
         signal(SIGKILL)
         process?.waitUntilExit()
+        if let pid { ChildRegistry.remove(pid) }
     }
 
     /// Children inherit the spawning thread's blocked signals: spawn with an empty mask so a
