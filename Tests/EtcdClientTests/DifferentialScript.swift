@@ -101,6 +101,8 @@ enum DifferentialScript {
             .run("make-mirror"), .run("make-mirror a b"), .run("make-mirror --bogus"),
             .bare("--endpoints=$EP make-mirror --dest-prefix x --no-dest-prefix $EP"),
             .run("get --bogus a"), .run("put --bogus a b"), .run("snapshot --bogus"),
+            // check: argument errors only (a real check runs for a minute)
+            .run("check perf --load x"), .run("check datascale --load zz"), .run("check perf --bogus"),
             // global flags and command lookup
             .run("--write-out=json get a"), .run("-wjson get a"), .run("-w=json get a"), .run("--hex=maybe get a"),
             .run("-w"), .run("bogus"), .run("gett a"), .run("ge a"), .run(""),

@@ -35,7 +35,7 @@ struct KeelEtcdctlFileTests {
         let simple = try etcdctl(["snapshot", "status", snapshot])
         let fields = simple.stdout.trimmingCharacters(in: .newlines).components(separatedBy: ", ")
         #expect(fields.count == 4 && fields[1] == "\(revision)" && UInt32(fields[0], radix: 16) != nil, "\(simple.stdout)")
-        #expect(try etcdctl(["snapshot", "status", snapshot, "-w", "table"]).stdout.contains("| HASH "))
+        #expect(try etcdctl(["snapshot", "status", snapshot, "-w", "table"]).stdout.contains("|   HASH   | REVISION | TOTAL KEYS | TOTAL SIZE |"))
 
         // Restore into a new data directory and start a member there on new ports.
         let restored = TestServer(binary: Binaries.keelEtcd, dataDirectory: scratch + "/restored.etcd")
