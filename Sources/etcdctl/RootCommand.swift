@@ -15,10 +15,7 @@ enum RootCommand {
             Unsupported.command("migrate", "Migrates keys in a v2 store to a mvcc store"),
             LockCommands.lock(), LockCommands.elect(),
             AuthCommands.make(), UserCommands.make(), RoleCommands.make(),
-            Unsupported.group("check <subcommand>", "commands for checking properties of the etcd cluster", [
-                ("perf [options]", "Check the performance of the etcd cluster"),
-                ("datascale [options]", "Check the memory usage of holding data for different workloads on a given server endpoint."),
-            ]),
+            CheckCommands.make(),
             Unsupported.group("completion", "Generate the autocompletion script for the specified shell", [
                 ("bash", "Generate the autocompletion script for bash"), ("fish", "Generate the autocompletion script for fish"),
                 ("powershell", "Generate the autocompletion script for powershell"), ("zsh", "Generate the autocompletion script for zsh"),

@@ -124,7 +124,7 @@ final class ChildProcess {
     }
 
     func terminate(signal: Int32 = SIGKILL) -> Result {
-        kill(pid, signal)
+        if exitStatus == nil { kill(pid, signal) }  // never signal a pid already reaped
         return wait()
     }
 

@@ -89,6 +89,20 @@ enum DifferentialScript {
             .run("alarm list"), .run("alarm disarm"), .run("alarm list -w json"), .run("alarm list extra"), .run("defrag"),
             .run("version"), .run("snapshot save"), .run("snapshot save /nonexistent/dir/x.db"),
             .run("snapshot save \(snapshotPath)"),
+            .run("snapshot status"), .run("snapshot status /nonexistent/x.db"), .run("snapshot status a b"),
+            .run("snapshot restore"), .run("snapshot restore x.db --name nosuch"), .run("snapshot restore x.db --bogus"),
+            // lock and elect
+            .run("lock"), .run("elect"), .run("elect e1"), .run("elect -l e1 p"), .run("elect e1 p q"), .run("lock --bogus x"),
+            .run("lock lk3 -- printenv ETCD_LOCK_KEY"), .run("lock lk3 -- printenv ETCD_LOCK_REV"), .run("lock lk3 -- false"),
+            .run("lock lk3 no-such-command-xyz"), .run("lock --ttl=30 lk4 -- printenv ETCD_LOCK_KEY"),
+            .background("lock lk1"), .background("elect el1 p1"), .background("elect -l el1"), .background("elect -l el2"),
+            .run("get lk1 --prefix --keys-only"), .run("get el1 --prefix"), .run("put el2/x first"), .collect,
+            // make-mirror argument errors
+            .run("make-mirror"), .run("make-mirror a b"), .run("make-mirror --bogus"),
+            .bare("--endpoints=$EP make-mirror --dest-prefix x --no-dest-prefix $EP"),
+            .run("get --bogus a"), .run("put --bogus a b"), .run("snapshot --bogus"),
+            // check: argument errors only (a real check runs for a minute)
+            .run("check perf --load x"), .run("check datascale --load zz"), .run("check perf --bogus"),
             // global flags and command lookup
             .run("--write-out=json get a"), .run("-wjson get a"), .run("-w=json get a"), .run("--hex=maybe get a"),
             .run("-w"), .run("bogus"), .run("gett a"), .run("ge a"), .run(""),

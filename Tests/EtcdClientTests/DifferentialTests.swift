@@ -89,7 +89,8 @@ struct EtcdctlDifferentialTests {
         let commands = ["", "get", "put", "del", "txn", "compaction", "alarm", "alarm disarm", "alarm list", "defrag",
                         "endpoint", "endpoint health", "endpoint status", "endpoint hashkv", "watch", "version", "lease",
                         "lease grant", "lease revoke", "lease timetolive", "lease list", "lease keep-alive", "member",
-                        "member list", "snapshot", "snapshot save", "help", "move-leader", "lock", "elect"]
+                        "member list", "snapshot", "snapshot save", "help", "move-leader", "lock", "elect",
+                        "snapshot status", "snapshot restore", "make-mirror", "check", "check perf", "check datascale"]
         for command in commands {
             let words = command.split(separator: " ").map(String.init) + ["--help"]
             let expected = try ChildProcess.run([Binaries.realEtcdctl] + words)

@@ -25,6 +25,8 @@ enum Normalizer {
             (#"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}"#, "DATE"),
             (#""hash":\d+"#, #""hash":H"#), (#""size":"[^"]*""#, #""size":"S""#), (#""Hash" : \d+"#, #""Hash" : H"#), (#"EP, \d+\n"#, "EP, H\n"),
             (#""dbSize":\d+"#, #""dbSize":S"#), (#""dbSizeInUse":\d+"#, #""dbSizeInUse":S"#), (#""DBSize" : \d+"#, #""DBSize" : S"#),
+            // lock and election keys end with the session's lease ID in hex
+            (#"\b(lk\d|el\d)/[0-9a-f]{1,16}\b"#, "$1/LEASE"),
             (#", \d+(\.\d)? [kMG]?B, "#, ", S, "), (#"\| *\d+(\.\d)? [kMG]?B *\|"#, "| S |"), (#"\| *\d{5,} *\|"#, "| H |"),
         ]
         for (pattern, template) in rules { text = replace(pattern, in: text, with: template) }

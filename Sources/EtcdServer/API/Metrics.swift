@@ -42,6 +42,7 @@ struct Metrics {
                 + "grpc_service=\"\(service)\",grpc_type=\"\(call.isStreaming ? "bidi_stream" : "unary")\"} \(count)\n"
         }
         gauge("etcd_server_version", "Which version is running. 1 for 'server_version' label with current version.", 1)
+        out += ProcessMetrics.render()
         return out
     }
 
