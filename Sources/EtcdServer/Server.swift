@@ -14,8 +14,7 @@ public final class EtcdServerProcess {
         public init(host: String, port: Int, secure: Bool = false) { self.host = host; self.port = port; self.secure = secure }
     }
 
-    private let options: MemberOptions
-    var memberOptions: MemberOptions { options }
+    let options: MemberOptions
     private let clientListens: [Listen]
     let log: Logger
 

@@ -8,10 +8,10 @@ extension EtcdServerProcess {
     /// sorts the decrypted bytes as usual).
     func clientAcceptor(_ listen: Listen, loop: EventLoop, mux: ProtocolMux) throws -> (TCPConnection) -> Void {
         guard listen.secure else { return { mux.accept($0) } }
-        guard let options = memberOptions.security.clientServer else {
+        guard let serverOptions = options.security.clientServer else {
             throw TLSError("TLS key/cert (--cert-file, --key-file) must be provided for client url https://\(listen.host):\(listen.port) with HTTPS scheme")
         }
-        let context = try TLSContext.server(options)
+        let context = try TLSContext.server(serverOptions)
         context.onHandshakeFailure = { [log] remote, reason in
             log.warn("rejected connection", ["remote-addr": .string(remote), "error": .string(reason)])
         }
