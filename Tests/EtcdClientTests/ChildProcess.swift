@@ -92,6 +92,12 @@ final class ChildProcess {
         stdinFD = -1
     }
 
+    /// What the child has written to stdout so far (it keeps running).
+    func currentStdout() -> String {
+        drain()
+        return String(decoding: stdout, as: UTF8.self)
+    }
+
     /// Drains what the child has written so far.
     private func drain() {
         var buffer = [UInt8](repeating: 0, count: 65536)
