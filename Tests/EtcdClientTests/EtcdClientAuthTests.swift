@@ -43,6 +43,13 @@ import Testing
         #expect(try bob.put(C.put("c", "2")).header.revision > 1)
         #expect(try bob.get(C.get("c")).kvs.map { String(decoding: $0.value, as: UTF8.self) } == ["2"])
 
+        // The member revokes expired leases as root: keys still go away with auth enabled.
+        let lease = try root.leaseGrant(ttlSeconds: 2)
+        var leased = C.put("lk", "v")
+        leased.lease = lease.id
+        _ = try root.put(leased)
+        #expect(C.eventually(attempts: 500) { ((try? root.get(C.get("lk")))?.kvs.count ?? 1) == 0 })
+
         // Without credentials, and with a wrong password.
         #expect(throws: EtcdError.self) { try admin.put(C.put("b", "3")) }
         let wrong = try Self.client(server.endpoint, user: "bob", password: "nope")

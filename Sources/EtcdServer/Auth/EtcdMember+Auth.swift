@@ -29,6 +29,14 @@ extension EtcdMember {
         request.header.authRevision = info.revision
     }
 
+    /// Requests the member makes on its own (revoking expired leases) act as root, as etcd's
+    /// AuthStore.WithRoot does, so they pass the permission checks when auth is enabled.
+    func stampRoot(_ request: inout Etcdserverpb_InternalRaftRequest) {
+        guard store.auth.isEnabled else { return }
+        request.header.username = "root"
+        request.header.authRevision = store.auth.revision
+    }
+
     /// Maintenance calls only the root role may make (etcd's authMaintenanceServer). etcd
     /// returns the auth store's own errors here, unconverted: clients see code Unknown and
     /// "auth: ..." texts.

@@ -569,6 +569,7 @@ public final class EtcdMember {
             revokingLeases.insert(id)
             var request = Etcdserverpb_InternalRaftRequest()
             request.leaseRevoke.id = id
+            stampRoot(&request)
             propose(request) { [weak self] result in
                 if case .failure = result { self?.revokingLeases.remove(id) }
             }
