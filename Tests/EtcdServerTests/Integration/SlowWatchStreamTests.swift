@@ -53,7 +53,7 @@ extension EtcdIntegration {
             #expect(reader.created == Self.watchers)
             #expect(putRevisions.count == Self.puts + 1)
             let wrong = (1...Int64(Self.watchers)).filter { reader.revisions[$0] != putRevisions }
-            #expect(wrong.isEmpty, "watchers with missing, duplicated or reordered events: \(wrong.count), e.g. \(wrong.first.map { "\($0): \(reader.revisions[$0] ?? [])" } ?? "")")
+            #expect(wrong.count == 0, "watchers with missing, duplicated or reordered events: \(wrong.count), e.g. \(wrong.first.map { "\($0): \(reader.revisions[$0] ?? [])" } ?? "")")
         }
     }
 
@@ -69,6 +69,7 @@ extension EtcdIntegration {
         private var stream: ClientStream<Etcdserverpb_WatchRequest, Etcdserverpb_WatchResponse>?
         private var nextToCreate = 0
         private var complete = 0
+        private var stopped = false
         private(set) var created = 0
         private(set) var revisions: [Int64: [Int64]] = [:]
         private(set) var problems: [String] = []
@@ -85,7 +86,10 @@ extension EtcdIntegration {
         }
 
         func start(port: Int) {
-            _ = loop.schedule(afterMilliseconds: 60_000) { [self] in fail("timed out with \(complete) of \(watcherCount) watchers complete") }
+            _ = loop.schedule(afterMilliseconds: 60_000) { [self] in
+                guard !stopped else { return }
+                fail("timed out with \(complete) of \(watcherCount) watchers complete")
+            }
             GRPCClient.connect(loop: loop, host: "127.0.0.1", port: port) { [self] result in
                 switch result {
                 case .failure(let status): fail("connect: \(status)")
@@ -96,8 +100,9 @@ extension EtcdIntegration {
                     self.stream = stream
                     stream.onMessage = { [self] in receive($0) }
                     stream.onFinish = { [self] status in
+                        guard !stopped else { return }  // closed by stopping the loop
                         finishStatus = status
-                        loop.stop()
+                        stop()
                     }
                     stream.onWritable = { [self] in sendCreates() }
                     sendCreates()
@@ -107,6 +112,11 @@ extension EtcdIntegration {
 
         private func fail(_ problem: String) {
             problems.append(problem)
+            stop()
+        }
+
+        private func stop() {
+            stopped = true
             loop.stop()
         }
 
@@ -147,7 +157,7 @@ extension EtcdIntegration {
                     eventsPerWatcher += 1
                     callback()
                 } else {
-                    loop.stop()
+                    stop()
                 }
             }
         }
