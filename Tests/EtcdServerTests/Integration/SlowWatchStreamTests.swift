@@ -37,6 +37,9 @@ extension EtcdIntegration {
                         putFailures.append("put \(i): \(error)")
                     }
                 }
+                // Answered only once the stream's watchers caught up: it must not claim a
+                // revision whose events a watcher has not received yet.
+                reader.requestProgress()
             }
             reader.onAllComplete = {
                 // Caught up: one more write must reach every watcher once, after nothing else.
@@ -52,6 +55,11 @@ extension EtcdIntegration {
             #expect(reader.finishStatus == nil, "the Watch stream ended: \(String(describing: reader.finishStatus))\n\(member.stderrTail())")
             #expect(reader.created == Self.watchers)
             #expect(putRevisions.count == Self.puts + 1)
+            let progress = try #require(reader.progressAnswer, "no answer to the progress request")
+            let covered = putRevisions.filter { $0 <= progress.revision }
+            #expect(covered.count >= Self.puts)
+            let ahead = (1...Int64(Self.watchers)).filter { Array((progress.received[$0] ?? []).prefix(covered.count)) != covered }
+            #expect(ahead.count == 0, "progress answered at revision \(progress.revision) before all its events reached \(ahead.count) watchers")
             let wrong = (1...Int64(Self.watchers)).filter { reader.revisions[$0] != putRevisions }
             #expect(wrong.count == 0, "watchers with missing, duplicated or reordered events: \(wrong.count), e.g. \(wrong.first.map { "\($0): \(reader.revisions[$0] ?? [])" } ?? "")")
         }
@@ -78,6 +86,9 @@ extension EtcdIntegration {
         var onAllCreated: (() -> Void)?
         /// Called (once) when every watcher has `eventsPerWatcher` events; should cause one more.
         var onAllComplete: (() -> Void)?
+        /// The answer to `requestProgress`, with what each watcher had received by then.
+        private(set) var progressAnswer: (revision: Int64, received: [Int64: [Int64]])?
+        private var progressRequested = false
 
         init(loop: EventLoop, watchers: Int, eventsPerWatcher: Int) {
             self.loop = loop
@@ -135,7 +146,19 @@ extension EtcdIntegration {
             }
         }
 
+        func requestProgress() {
+            var request = Etcdserverpb_WatchRequest()
+            request.progressRequest = Etcdserverpb_WatchProgressRequest()
+            progressRequested = stream?.send(request) ?? false
+            if !progressRequested { problems.append("could not send the progress request") }
+        }
+
         private func receive(_ response: Etcdserverpb_WatchResponse) {
+            if response.watchID == -1, !response.created, !response.canceled, response.events.isEmpty {
+                if progressAnswer != nil { problems.append("a second progress answer") }
+                progressAnswer = (response.header.revision, revisions)
+                return stopIfDone()
+            }
             if response.canceled { problems.append("watcher \(response.watchID) canceled: \(response.cancelReason)") }
             if response.created {
                 created += 1
@@ -157,9 +180,13 @@ extension EtcdIntegration {
                     eventsPerWatcher += 1
                     callback()
                 } else {
-                    stop()
+                    stopIfDone()
                 }
             }
+        }
+
+        private func stopIfDone() {
+            if onAllComplete == nil, complete == watcherCount, !progressRequested || progressAnswer != nil { stop() }
         }
 
         /// header.revision of etcdctl's JSON output.
