@@ -56,10 +56,14 @@ extension EtcdIntegration {
             #expect(reader.created == Self.watchers)
             #expect(putRevisions.count == Self.puts + 1)
             let progress = try #require(reader.progressAnswer, "no answer to the progress request")
-            let covered = putRevisions.filter { $0 <= progress.revision }
-            #expect(covered.count >= Self.puts)
-            let ahead = (1...Int64(Self.watchers)).filter { Array((progress.received[$0] ?? []).prefix(covered.count)) != covered }
-            #expect(ahead.count == 0, "progress answered at revision \(progress.revision) before all its events reached \(ahead.count) watchers")
+            // etcd 3.4 answers a progress request at once, ahead of events still queued for the
+            // stream (3.5 waits, as Keel does), so the harness self-check skips this part.
+            if keel != IntegrationPaths.referenceEtcd {
+                let covered = putRevisions.filter { $0 <= progress.revision }
+                #expect(covered.count >= Self.puts)
+                let ahead = (1...Int64(Self.watchers)).filter { Array((progress.received[$0] ?? []).prefix(covered.count)) != covered }
+                #expect(ahead.count == 0, "progress answered at revision \(progress.revision) before all its events reached \(ahead.count) watchers")
+            }
             let wrong = (1...Int64(Self.watchers)).filter { reader.revisions[$0] != putRevisions }
             #expect(wrong.count == 0, "watchers with missing, duplicated or reordered events: \(wrong.count), e.g. \(wrong.first.map { "\($0): \(reader.revisions[$0] ?? [])" } ?? "")")
         }
