@@ -21,8 +21,8 @@ extension WatchHub {
     /// `watch` with a single delivery callback; it returns false for events it cannot take now
     /// (its return value is ignored for `.compacted`).
     public func watch(key: Data, rangeEnd: Data = Data(), startRevision: Int64 = 0, filters: WatchFilters = [],
-                      prevKV: Bool = false, deliver: @escaping (WatchDelivery) -> Bool) -> Watcher {
-        watch(key: key, rangeEnd: rangeEnd, startRevision: startRevision, prevKV: prevKV, filters: filters,
+                      prevKV: Bool = false, gate: WatchGate? = nil, deliver: @escaping (WatchDelivery) -> Bool) -> Watcher {
+        watch(key: key, rangeEnd: rangeEnd, startRevision: startRevision, prevKV: prevKV, filters: filters, gate: gate,
               sink: { events, revision in deliver(.events(events, revision: revision)) },
               onCompacted: { compactRevision in _ = deliver(.compacted(compactRevision: compactRevision)) })
     }

@@ -28,12 +28,14 @@ public final class Watcher {
     public let filters: WatchFilters
     let sink: WatchSink
     let onCompacted: WatchCompactedHandler
+    /// Shared by the watchers of one consumer; closed while that consumer cannot take events.
+    let gate: WatchGate?
     /// The first revision not yet delivered (or skipped as irrelevant).
     public internal(set) var nextRevision: Int64
     var state: State
 
     init(serial: UInt64, range: KeyRange, prevKV: Bool, filters: WatchFilters, nextRevision: Int64,
-         state: State, sink: @escaping WatchSink, onCompacted: @escaping WatchCompactedHandler) {
+         state: State, gate: WatchGate?, sink: @escaping WatchSink, onCompacted: @escaping WatchCompactedHandler) {
         self.serial = serial
         self.range = range
         self.prevKV = prevKV
@@ -42,7 +44,10 @@ public final class Watcher {
         self.state = state
         self.sink = sink
         self.onCompacted = onCompacted
+        self.gate = gate
     }
+
+    var isPaused: Bool { gate.map { !$0.isOpen } ?? false }
 
     func wants(_ e: Mvccpb_Event) -> Bool {
         if e.type == .put && filters.contains(.noPut) { return false }
@@ -77,15 +82,15 @@ public final class WatchHub {
     public var unsyncedCount: Int { watchers.values.filter { $0.state == .unsynced }.count }
 
     /// Starts a watcher on `key`/`rangeEnd` (etcd's range rules; "\0" = from key) from
-    /// `startRevision` (0 = the next revision).
+    /// `startRevision` (0 = the next revision). Watchers sharing `gate` are paused together.
     public func watch(key: Data, rangeEnd: Data = Data(), startRevision: Int64 = 0, prevKV: Bool = false,
-                      filters: WatchFilters = [], sink: @escaping WatchSink,
+                      filters: WatchFilters = [], gate: WatchGate? = nil, sink: @escaping WatchSink,
                       onCompacted: @escaping WatchCompactedHandler) -> Watcher {
         let current = source?.currentRevision ?? 0
         let next = startRevision <= 0 ? current + 1 : startRevision
         let w = Watcher(serial: nextSerial, range: KeyRange(key: key, rangeEnd: rangeEnd), prevKV: prevKV,
                         filters: filters, nextRevision: next, state: next > current ? .synced : .unsynced,
-                        sink: sink, onCompacted: onCompacted)
+                        gate: gate, sink: sink, onCompacted: onCompacted)
         nextSerial += 1
         watchers[w.serial] = w
         orderCache = nil
@@ -122,6 +127,12 @@ public final class WatchHub {
                 w.nextRevision = revision + 1
                 continue
             }
+            if w.isPaused {
+                // Nothing is kept for a paused watcher: it re-reads this revision from history.
+                w.nextRevision = revision
+                w.state = .unsynced
+                continue
+            }
             let batch = w.prevKV ? withPrevious(mine, revision: revision, cache: &prevCache) : mine
             if w.sink(batch, revision) {
                 w.nextRevision = revision + 1
@@ -155,7 +166,7 @@ public final class WatchHub {
         guard let source else { return 0 }
         var budget = max(1, maxEvents)
         var delivered = 0
-        for w in ordered(.unsynced) where budget > 0 && w.state == .unsynced {
+        for w in ordered(.unsynced) where budget > 0 && w.state == .unsynced && !w.isPaused {
             if w.nextRevision < source.compactedRevision {
                 let compactRev = source.compactedRevision
                 cancel(w)

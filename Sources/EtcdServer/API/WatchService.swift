@@ -32,11 +32,15 @@ struct WatchService {
 final class WatchSession {
     let member: EtcdMember
     private let stream: any ResponseStream<Etcdserverpb_WatchResponse>
+    private let outbox: WatchOutbox
     private let maxResponseBytes: Int
     private var watchers: [Int64: (handle: Watcher, fragment: Bool)] = [:]
     /// Watchers that asked for progress notifications: true while quiet since the last tick.
     private var progressQuiet: [Int64: Bool] = [:]
     private var progressTimer: LoopTimer?
+    /// A progress request waits while a watcher of the stream is behind (see `progress`).
+    private var progressRequested = false
+    private var progressRetryTimer: LoopTimer?
     private var nextID: Int64 = 0
     private var closed = false
     /// The stream's metadata: its auth token, checked at every create as etcd does.
@@ -48,6 +52,8 @@ final class WatchSession {
         self.member = member
         self.stream = stream
         self.maxResponseBytes = maxResponseBytes
+        outbox = WatchOutbox(stream: stream)
+        outbox.onDrained = { [weak self] in self?.answerProgressRequestIfCaughtUp() }
     }
 
     func handle(_ request: Etcdserverpb_WatchRequest) {
@@ -73,6 +79,9 @@ final class WatchSession {
         leaderMonitor = nil
         progressTimer?.cancel()
         progressTimer = nil
+        progressRetryTimer?.cancel()
+        progressRetryTimer = nil
+        outbox.close()
         for (_, watcher) in watchers { member.store.watchHub.cancel(watcher.handle) }
         watchers.removeAll()
         if !stream.isClosed { stream.finish(GRPCStatus(code: .ok, message: "")) }
@@ -109,7 +118,8 @@ final class WatchSession {
         // The created response goes out before any event of this watcher.
         send(response)
         let handle = member.store.watchHub.watch(
-            key: key, rangeEnd: create.rangeEnd, startRevision: startRevision, filters: filters, prevKV: create.prevKv
+            key: key, rangeEnd: create.rangeEnd, startRevision: startRevision, filters: filters, prevKV: create.prevKv,
+            gate: outbox.gate
         ) { [weak self] delivery in
             self?.deliver(delivery, watchID: id) ?? false
         }
@@ -157,8 +167,24 @@ final class WatchSession {
         send(response)
     }
 
-    /// etcd 3.4 answers a progress request at once with the current revision and watch ID -1.
+    /// etcd answers a progress request with the current revision and watch ID -1, which a
+    /// client applies to every watcher of the stream; so, as etcd 3.5 does, the answer waits
+    /// until no watcher of the stream is behind (paused on a full stream or catching up).
     private func progress() {
+        progressRequested = true
+        answerProgressRequestIfCaughtUp()
+        guard progressRequested, progressRetryTimer == nil else { return }
+        progressRetryTimer = member.loop.scheduleRepeating(everyMilliseconds: 50) { [weak self] in
+            self?.answerProgressRequestIfCaughtUp()
+        }
+    }
+
+    private func answerProgressRequestIfCaughtUp() {
+        guard progressRequested, !closed, outbox.gate.isOpen,
+              watchers.values.allSatisfy({ member.store.watchHub.isSynced($0.handle) }) else { return }
+        progressRequested = false
+        progressRetryTimer?.cancel()
+        progressRetryTimer = nil
         var response = Etcdserverpb_WatchResponse()
         response.header = member.header()
         response.watchID = -1
@@ -184,8 +210,9 @@ final class WatchSession {
             response.header = member.header(revision: revision)
             response.events = events
             let parts = watcher.fragment ? fragments(of: response) : [response]
-            // A full stream takes nothing: the hub keeps the watcher behind and retries from MVCC.
-            guard stream.send(parts[0]) else { return false }
+            // A full stream takes nothing: the gate closes, the hub pauses this stream's watchers
+            // and they resume from MVCC history once the stream drains.
+            guard outbox.trySend(parts[0]) else { return false }
             if progressQuiet[watchID] != nil { progressQuiet[watchID] = false }
             for part in parts.dropFirst() { send(part) }
             return true
@@ -215,12 +242,11 @@ final class WatchSession {
         return result
     }
 
+    /// Sends a response that must not be lost; a full stream holds it (in order) until it drains.
     private func send(_ response: Etcdserverpb_WatchResponse) {
-        guard !stream.isClosed else { return }
-        if !stream.send(response) {
-            // The bounded queue overflowed despite backpressure: fail the stream rather than drop.
-            stream.finish(GRPCStatus(code: .resourceExhausted, message: "etcdserver: watch stream is too slow"))
-            close()
-        }
+        guard !stream.isClosed, !outbox.send(response) else { return }
+        // Only a client that created tens of thousands of watchers without reading gets here.
+        stream.finish(GRPCStatus(code: .resourceExhausted, message: "etcdserver: too many watch responses held for a client that does not read"))
+        close()
     }
 }
