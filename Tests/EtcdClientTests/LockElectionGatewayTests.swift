@@ -64,7 +64,7 @@ struct LockElectionGatewayTests {
         let observer = try gateway.background("/v3/election/observe", #"{"name":"\#(name)"}"#)
         defer { _ = observer.terminate() }
         // The observer reports the current leader first; proclaim only after that.
-        for _ in 0..<100 where !observer.currentStdout().contains("\n") { usleep(50_000) }
+        for _ in 0..<400 where !observer.currentStdout().contains("\n") { usleep(50_000) }
         let leaderJSON = String(decoding: try JSONSerialization.data(withJSONObject: leader), as: UTF8.self)
         let proclaim = try gateway.post("/v3/election/proclaim", #"{"leader":\#(leaderJSON),"value":"\#(Self.base64("v2"))"}"#)
         #expect(proclaim["header"] != nil && proclaim["error"] == nil, "\(proclaim)")

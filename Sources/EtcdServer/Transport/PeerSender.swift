@@ -107,7 +107,7 @@ final class PeerSender {
         retryTimer = nil
         let address = addresses[nextAddress % addresses.count]
         state = .connecting
-        dial(address) { [weak self] result in
+        address.dial(loop: loop, tls: tls) { [weak self] result in
             guard let self else {
                 if case .success(let connection) = result { connection.close() }
                 return
@@ -121,15 +121,6 @@ final class PeerSender {
             case .failure(let error): lost(reason: "\(error)", rejected: false)
             }
         }
-    }
-
-    /// TCP, or TLS for an https peer URL.
-    private func dial(_ address: PeerAddress, _ completion: @escaping (Result<TCPConnection, any Error>) -> Void) {
-        guard address.isSecure else {
-            return TCPConnection.connect(loop: loop, host: address.host, port: address.port) { completion($0.mapError { $0 }) }
-        }
-        guard let tls else { return completion(.failure(TLSError("no TLS configuration to dial https peer \(address)"))) }
-        tls.connect(loop: loop, host: address.host, port: address.port) { completion($0.mapError { $0 }) }
     }
 
     private func connected(_ connection: TCPConnection, to address: PeerAddress) {

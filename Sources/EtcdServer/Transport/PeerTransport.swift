@@ -110,7 +110,7 @@ final class PeerTransport {
         let sender: SnapshotSender
         do {
             sender = try SnapshotSender(message: m, filePath: filePath, address: address, localID: localID,
-                                        clusterID: clusterID, loop: loop, log: log, limits: limits)
+                                        clusterID: clusterID, loop: loop, log: log, limits: limits, tls: tls.client)
         } catch {
             return completion("cannot read the snapshot file: \(error)")
         }

@@ -1,6 +1,7 @@
 import EventLoop
 import Foundation
 import Raft
+import TLS
 
 /// Sends one Raft snapshot message and the backend file that goes with it to one peer, on a
 /// connection of its own: hello, `snapshotBegin`, the file in chunks, `snapshotEnd` with the
@@ -21,6 +22,8 @@ final class SnapshotSender {
     private let loop: EventLoop
     private let log: Logger
     private let limits: PeerTransportLimits
+    /// For an https peer URL.
+    private let tls: TLSContext?
     private var connection: TCPConnection?
     private var crc = CRC32Castagnoli()
     private var sentBytes: UInt64 = 0
@@ -37,7 +40,7 @@ final class SnapshotSender {
     static let idleTimeoutMilliseconds: UInt64 = 30_000
 
     init(message m: Message, filePath: String, address: PeerAddress, localID: NodeID, clusterID: UInt64,
-         loop: EventLoop, log: Logger, limits: PeerTransportLimits) throws {
+         loop: EventLoop, log: Logger, limits: PeerTransportLimits, tls: TLSContext?) throws {
         precondition(m.type == .snapshot, "only snapshot messages travel with a backend file")
         peerID = m.to
         index = m.snapshot?.metadata.index ?? 0
@@ -50,6 +53,7 @@ final class SnapshotSender {
         self.clusterID = clusterID
         self.loop = loop
         self.log = log
+        self.tls = tls
         self.limits = limits
     }
 
@@ -59,7 +63,7 @@ final class SnapshotSender {
             guard let self, loop.nowMilliseconds - lastProgress > Self.idleTimeoutMilliseconds else { return }
             finish("no progress for \(Self.idleTimeoutMilliseconds / 1000) s")
         }
-        TCPConnection.connect(loop: loop, host: address.host, port: address.port) { [weak self] result in
+        address.dial(loop: loop, tls: tls) { [weak self] result in
             guard let self, !finished else {
                 if case .success(let c) = result { c.close() }
                 return
