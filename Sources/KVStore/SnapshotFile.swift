@@ -91,6 +91,13 @@ public enum SnapshotFile {
         let backend = try LMDBBackend(directory: directory, mapSizeBytes: 8 << 30, syncMode: .everyCommit)
         defer { backend.close() }
         backend.delete(.meta, KVStore.MetaKey.consistentIndex)
+        // The membership comes from the restored WAL's bootstrap entries, as etcd's restore
+        // rewrites it: the old cluster's members and removed IDs would contradict it.
+        for table in [LMDBBackend.Table.members, .membersRemoved] {
+            var keys: [Data] = []
+            backend.scan(table, from: nil) { key, _ in keys.append(Data(key)); return true }
+            for key in keys { backend.delete(table, key) }
+        }
         _ = try backend.commit()
     }
 

@@ -50,6 +50,9 @@ struct KeelEtcdctlFileTests {
         try restored.start(fresh: false)
         defer { restored.stop() }
         #expect(try revisionOf(restored) == revision)
+        // The membership is the restored cluster's alone, not the source's.
+        let members = try etcdctl(restored, ["member", "list"]).stdout.split(separator: "\n")
+        #expect(members.count == 1 && members[0].contains(", default, \(peer), "), "\(members)")
         let keys = try etcdctl(restored, ["get", "key", "--prefix"])
         #expect(keys.stdout == "key1\nvalue1\nkey2\nvalue2\nkey3\nvalue3\nkey4\nvalue4\n")
         #expect(try etcdctl(restored, ["put", "after", "restore", "-w", "json"]).stdout.contains("\"revision\":\(revision + 1)"))
