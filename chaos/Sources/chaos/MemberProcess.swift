@@ -107,25 +107,30 @@ final class MemberProcess {
     }
 }
 
-/// Free loopback ports, found by binding port 0 (the kernel hands out distinct ones while
-/// the sockets stay open, so a batch is taken at once).
+/// Free loopback ports below the kernel's ephemeral range (32768-60999): a member restarted
+/// after a kill binds its ports again, and a port in the ephemeral range could meanwhile be the
+/// local end of some outgoing connection. Each is held bound until the batch is complete, so
+/// the ports are distinct.
 enum FreePorts {
     static func take(_ count: Int) -> [Int] {
         var fds: [Int32] = []
         var ports: [Int] = []
-        for _ in 0..<count {
+        defer { for fd in fds { close(fd) } }
+        for _ in 0..<(count * 100) where ports.count < count {
+            let port = UInt16.random(in: 15_000..<32_000)
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             var addr = sockaddr_in()
             addr.sin_family = sa_family_t(AF_INET)
             addr.sin_addr.s_addr = inet_addr("127.0.0.1")
-            addr.sin_port = 0
-            var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-            _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) } }
-            _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) } }
-            ports.append(Int(UInt16(bigEndian: addr.sin_port)))
+            addr.sin_port = port.bigEndian
+            let bound = withUnsafePointer(to: &addr) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            guard bound == 0 else { close(fd); continue }
+            ports.append(Int(port))
             fds.append(fd)
         }
-        for fd in fds { close(fd) }
+        precondition(ports.count == count, "chaos: no \(count) free loopback ports below the ephemeral range")
         return ports
     }
 }
