@@ -41,11 +41,15 @@ struct MembershipSummary: Codable, Equatable {
 enum RemoteMembership {
     enum FetchError: Error, CustomStringConvertible {
         case unreachable([String])
+        /// The question is asked in plain TCP only; https peers would refuse it.
+        case onlySecurePeers([String])
 
         var description: String {
             switch self {
             case .unreachable(let urls):
                 return "could not retrieve cluster information from the given URLs (\(urls.joined(separator: ",")))"
+            case .onlySecurePeers(let urls):
+                return "joining a running cluster through https peer URLs is not supported by Keel yet (\(urls.joined(separator: ",")))"
             }
         }
     }
@@ -55,9 +59,12 @@ enum RemoteMembership {
     static func fetch(peerURLs: [String], timeoutMilliseconds: Int32 = 1000,
                       totalMilliseconds: Int = 10_000) throws(FetchError) -> MembershipSummary {
         let deadline = Date().addingTimeInterval(Double(totalMilliseconds) / 1000)
+        let addresses = peerURLs.compactMap(PeerAddress.init(url:)).filter { !$0.isSecure }
+        if addresses.isEmpty && peerURLs.contains(where: { PeerAddress(url: $0)?.isSecure == true }) {
+            throw .onlySecurePeers(peerURLs)
+        }
         while true {
-            for url in peerURLs {
-                guard let address = PeerAddress(url: url) else { continue }
+            for address in addresses {
                 if let summary = ask(address, timeoutMilliseconds: timeoutMilliseconds) { return summary }
             }
             guard Date() < deadline else { throw .unreachable(peerURLs) }
