@@ -219,7 +219,7 @@ The items in the lists are endpoint, ID, version, db size, is leader, is learner
 
     static func version() -> Command {
         Command(use: "version", short: "Prints the version of etcdctl") { _ in
-            Output.out("etcdctl version: \(Usage.version)\nAPI version: \(Usage.apiVersion)\n")
+            Output.out("etcdctl version: \(Usage.version)\nAPI version: \(Usage.apiVersion)\nKeel version: \(Usage.keelVersion)\n")
         }
     }
 }

@@ -3,6 +3,8 @@ import Glibc
 /// etcdctl's help text (ctlv3/help.go's template), written to stdout through the tab writer.
 enum Usage {
     static let version = "3.4.23"
+    /// Keel's own release, printed by `version` after the etcd version it is compatible with.
+    static let keelVersion = "0.1.0"
     static let apiVersion = "3.4"
 
     static func print(_ command: Command) {

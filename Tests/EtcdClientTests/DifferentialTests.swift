@@ -104,6 +104,16 @@ struct EtcdctlDifferentialTests {
         }
     }
 
+    /// `version`: the real etcdctl's two lines, then Keel's own release.
+    @Test func versionNamesEtcdAndKeel() throws {
+        let expected = try ChildProcess.run([Binaries.realEtcdctl, "version"])
+        let actual = try ChildProcess.run([Binaries.keelEtcdctl, "version"])
+        #expect(expected.stdout == "etcdctl version: 3.4.23\nAPI version: 3.4\n")
+        #expect(actual.stdout.hasPrefix(expected.stdout) && actual.stdout.dropFirst(expected.stdout.count).hasPrefix("Keel version: "),
+                "\(actual.stdout)")
+        #expect(actual.status == 0)
+    }
+
     /// ETCDCTL_* variables: used when the flag is absent, a conflict with a flag is fatal, an
     /// unknown one is warned about. (ETCDCTL_API=2, the v2 client, is not provided.)
     @Test func sameEnvironmentHandling() throws {

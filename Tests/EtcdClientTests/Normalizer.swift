@@ -27,6 +27,8 @@ enum Normalizer {
             (#""dbSize":\d+"#, #""dbSize":S"#), (#""dbSizeInUse":\d+"#, #""dbSizeInUse":S"#), (#""DBSize" : \d+"#, #""DBSize" : S"#),
             // lock and election keys end with the session's lease ID in hex
             (#"\b(lk\d|el\d)/[0-9a-f]{1,16}\b"#, "$1/LEASE"),
+            // Keel's etcdctl names its own release after the etcd version it speaks
+            (#"Keel version: [^\n]*\n"#, ""),
             (#", \d+(\.\d)? [kMG]?B, "#, ", S, "), (#"\| *\d+(\.\d)? [kMG]?B *\|"#, "| S |"), (#"\| *\d{5,} *\|"#, "| H |"),
         ]
         for (pattern, template) in rules { text = replace(pattern, in: text, with: template) }
