@@ -72,7 +72,7 @@ public struct EtcdElection: Sendable {
             } else {
                 var request = Etcdserverpb_WatchCreateRequest()
                 request.key = Data(prefix.utf8)
-                request.rangeEnd = EtcdRecipes.prefixEnd(request.key)
+                request.rangeEnd = KeyPrefix.rangeEnd(request.key)
                 request.startRevision = current.header.revision
                 guard let first = firstPut(client, request) else { return .canceled }
                 announced = first

@@ -4,23 +4,11 @@ import Foundation
 /// The pieces clientv3/concurrency's Mutex and Election are built from: requests sorted by
 /// creation revision and the wait until older keys are deleted.
 enum EtcdRecipes {
-    static func prefixEnd(_ prefix: Data) -> Data {
-        var end = [UInt8](prefix)
-        while let last = end.last {
-            if last < 0xFF {
-                end[end.count - 1] = last + 1
-                return Data(end)
-            }
-            end.removeLast()
-        }
-        return Data([0])
-    }
-
     /// One key under `prefix`, the oldest (ascending) or the newest, by creation revision.
     static func byCreation(_ prefix: String, ascending: Bool, maxCreateRevision: Int64 = 0) -> Etcdserverpb_RangeRequest {
         var request = Etcdserverpb_RangeRequest()
         request.key = Data(prefix.utf8)
-        request.rangeEnd = prefixEnd(request.key)
+        request.rangeEnd = KeyPrefix.rangeEnd(request.key)
         request.sortTarget = .create
         request.sortOrder = ascending ? .ascend : .descend
         request.limit = 1

@@ -80,7 +80,7 @@ final class WatchBenchmark {
         watchersOfKey[key, default: 0] += 1
         var create = Etcdserverpb_WatchCreateRequest()
         create.key = key
-        if prefix { create.rangeEnd = prefixEnd(key) }
+        if prefix { create.rangeEnd = KeyPrefix.rangeEnd(key) }
         let started = monotonicNanoseconds()
         stream.watch(create, onCreated: { [self] in
             creation.record(microseconds: microseconds(from: started, to: monotonicNanoseconds()))
@@ -156,17 +156,4 @@ final class WatchBenchmark {
         for connection in connections { connection.close() }
         loop.stop()
     }
-}
-
-/// The range end that makes [key, end) the keys starting with `key` (etcd's GetPrefixRangeEnd).
-func prefixEnd(_ key: Data) -> Data {
-    var bytes = [UInt8](key)
-    while let last = bytes.last {
-        if last < 0xff {
-            bytes[bytes.count - 1] = last + 1
-            return Data(bytes)
-        }
-        bytes.removeLast()
-    }
-    return Data([0])
 }

@@ -122,7 +122,7 @@ enum CheckCommands {
     private static func requireEmpty(_ client: EtcdClient, prefix: String, timeout: RequestTimeout) {
         var request = Etcdserverpb_RangeRequest()
         request.key = Data(prefix.utf8)
-        request.rangeEnd = KVOptions.prefixEnd(request.key)
+        request.rangeEnd = KeyPrefix.rangeEnd(request.key)
         request.limit = 1
         let response: Etcdserverpb_RangeResponse
         do { response = try client.get(request, timeout: timeout) } catch { exitWithError(ExitCode.error, error.description) }
@@ -142,7 +142,7 @@ enum CheckCommands {
     private static func cleanUp(_ invocation: Invocation, _ client: EtcdClient, prefix: String, endpoints: [String], setup: ClientSetup) {
         var request = Etcdserverpb_DeleteRangeRequest()
         request.key = Data(prefix.utf8)
-        request.rangeEnd = KVOptions.prefixEnd(request.key)
+        request.rangeEnd = KeyPrefix.rangeEnd(request.key)
         let deleted: Etcdserverpb_DeleteRangeResponse
         do { deleted = try client.delete(request, timeout: .milliseconds(30_000)) } catch { exitWithError(ExitCode.error, error.description) }
         if invocation.bool("auto-compact") {

@@ -7,19 +7,6 @@ import Foundation
 enum KVOptions {
     static func bytes(_ text: String) -> Data { Data(text.utf8) }
 
-    /// clientv3's prefix range end: the key with its last byte below 0xff incremented.
-    static func prefixEnd(_ key: Data) -> Data {
-        var end = Array(key)
-        while let last = end.last {
-            if last < 0xFF {
-                end[end.count - 1] = last + 1
-                return Data(end)
-            }
-            end.removeLast()
-        }
-        return Data([0])
-    }
-
     static func getFlags() -> [Flag] {
         [
             Flag("consistency", kind: .string, defaultValue: "l", usage: "Linearizable(l) or Serializable(s)"),
@@ -67,7 +54,7 @@ enum KVOptions {
                 request.key = Data([0])
                 request.rangeEnd = Data([0])
             } else {
-                request.rangeEnd = prefixEnd(request.key)
+                request.rangeEnd = KeyPrefix.rangeEnd(request.key)
             }
         }
         if fromKey {
@@ -168,7 +155,7 @@ enum KVOptions {
                 request.key = Data([0])
                 request.rangeEnd = Data([0])
             } else {
-                request.rangeEnd = prefixEnd(request.key)
+                request.rangeEnd = KeyPrefix.rangeEnd(request.key)
             }
         }
         request.prevKv = invocation.bool("prev-kv")

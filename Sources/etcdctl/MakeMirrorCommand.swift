@@ -77,7 +77,7 @@ enum MakeMirrorCommand {
                          mapping: KeyMapping, total: SyncCount) throws(EtcdError) {
         var request = Etcdserverpb_RangeRequest()
         request.key = prefix.isEmpty ? Data([0]) : Data(prefix.utf8)
-        request.rangeEnd = prefix.isEmpty ? Data([0]) : KVOptions.prefixEnd(Data(prefix.utf8))
+        request.rangeEnd = KeyPrefix.rangeEnd(Data(prefix.utf8))
         request.limit = batchLimit
         request.revision = revision
         while true {
@@ -99,7 +99,7 @@ enum MakeMirrorCommand {
                               mapping: KeyMapping, total: SyncCount) -> EtcdError {
         var request = Etcdserverpb_WatchCreateRequest()
         request.key = prefix.isEmpty ? Data([0]) : Data(prefix.utf8)
-        request.rangeEnd = prefix.isEmpty ? Data([0]) : KVOptions.prefixEnd(Data(prefix.utf8))
+        request.rangeEnd = KeyPrefix.rangeEnd(Data(prefix.utf8))
         request.startRevision = revision + 1
         let create = request
         return source.blocking { connection, finish in

@@ -62,7 +62,7 @@ enum WatchCommand {
                 request.key = Data([0])
                 request.rangeEnd = Data([0])
             } else {
-                request.rangeEnd = KVOptions.prefixEnd(request.key)
+                request.rangeEnd = KeyPrefix.rangeEnd(request.key)
             }
         }
         request.prevKv = options.prevKV

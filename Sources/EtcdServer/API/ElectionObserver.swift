@@ -48,7 +48,7 @@ final class ElectionObserver {
 
     /// No leader yet: the first key put under the prefix is the new leader.
     private func awaitCandidate(from revision: Int64) {
-        watcher = hub.watch(key: prefix, rangeEnd: LocalKV.prefixEnd(prefix), startRevision: revision) { delivery in
+        watcher = hub.watch(key: prefix, rangeEnd: KeyPrefix.rangeEnd(prefix), startRevision: revision) { delivery in
             guard case .events(let events, _) = delivery else {
                 self.end()
                 return true

@@ -68,24 +68,11 @@ struct LocalKV {
         deadline.map { $0 > member.loop.nowMilliseconds ? $0 - member.loop.nowMilliseconds : 0 }
     }
 
-    /// The smallest key after every key starting with `prefix` (clientv3.GetPrefixRangeEnd).
-    static func prefixEnd(_ prefix: Data) -> Data {
-        var end = [UInt8](prefix)
-        while let last = end.last {
-            if last < 0xFF {
-                end[end.count - 1] = last + 1
-                return Data(end)
-            }
-            end.removeLast()
-        }
-        return Data([0])  // all keys: the prefix was empty or all 0xFF
-    }
-
     /// A range over `prefix` sorted by creation revision, one key (WithFirstCreate/WithLastCreate).
     static func byCreation(_ prefix: Data, ascending: Bool, maxCreateRevision: Int64 = 0) -> Etcdserverpb_RangeRequest {
         var request = Etcdserverpb_RangeRequest()
         request.key = prefix
-        request.rangeEnd = prefixEnd(prefix)
+        request.rangeEnd = KeyPrefix.rangeEnd(prefix)
         request.sortTarget = .create
         request.sortOrder = ascending ? .ascend : .descend
         request.limit = 1

@@ -153,3 +153,19 @@ final class DurableRaftLog {
         return Identity(memberID: NodeID(rawValue: word(0)), clusterID: word(8))
     }
 }
+
+extension DurableRaftLog {
+    /// Starts a new log with one committed configuration entry per initial member, at term 1,
+    /// as etcd's bootstrap (and its snapshot restore) does; applying them gives Raft its first
+    /// configuration and the member its membership.
+    func bootstrap(members: [Member]) throws {
+        let entries = members.sorted { $0.id < $1.id }.enumerated().map { offset, m in
+            Entry(term: 1, index: LogIndex(UInt64(offset + 1)), type: .confChange,
+                  data: ConfChange(.addNode, m.id, context: MemberCodec.encode(m)).encoded())
+        }
+        let hardState = HardState(term: 1, vote: .none, commit: LogIndex(UInt64(entries.count)))
+        try append(hardState: hardState, entries: entries)
+        try sync()
+        try didPersist(hardState: hardState, entries: entries)
+    }
+}

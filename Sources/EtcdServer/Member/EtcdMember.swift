@@ -109,7 +109,7 @@ public final class EtcdMember {
                 throw error
             }
             try raftLog.writeIdentity(identity)
-            try Self.bootstrap(raftLog, members: initial)
+            try raftLog.bootstrap(members: initial)
             memberID = identity.memberID
             clusterID = identity.clusterID
         }
@@ -147,19 +147,6 @@ public final class EtcdMember {
         confState = raftLog.snapshotMetadata?.confState ?? ConfState()
         term = raftLog.hardState.term
         commitIndex = raftLog.hardState.commit
-    }
-
-    /// A new log starts with one committed configuration entry per initial member, at term 1,
-    /// as etcd's bootstrap does; applying them gives Raft its first configuration.
-    private static func bootstrap(_ raftLog: DurableRaftLog, members: [Member]) throws {
-        let entries = members.sorted { $0.id < $1.id }.enumerated().map { offset, m in
-            Entry(term: 1, index: LogIndex(UInt64(offset + 1)), type: .confChange,
-                  data: ConfChange(.addNode, m.id, context: MemberCodec.encode(m)).encoded())
-        }
-        let hardState = HardState(term: 1, vote: .none, commit: LogIndex(UInt64(entries.count)))
-        try raftLog.append(hardState: hardState, entries: entries)
-        try raftLog.sync()
-        try raftLog.didPersist(hardState: hardState, entries: entries)
     }
 
     static func minLeaseTTL(_ options: MemberOptions) -> Int64 {

@@ -105,13 +105,7 @@ public struct SnapshotRestore {
         let log = try DurableRaftLog.open(directory: resolvedWALDirectory)
         defer { log.close() }
         try log.writeIdentity(DurableRaftLog.Identity(memberID: localID, clusterID: clusterID))
-        let entries = members.sorted { $0.id < $1.id }.enumerated().map { offset, m in
-            Entry(term: 1, index: LogIndex(UInt64(offset + 1)), type: .confChange,
-                  data: ConfChange(.addNode, m.id, context: MemberCodec.encode(m)).encoded())
-        }
-        let hardState = HardState(term: 1, vote: .none, commit: LogIndex(UInt64(entries.count)))
-        try log.append(hardState: hardState, entries: entries)
-        try log.sync()
+        try log.bootstrap(members: members)
     }
 
     private func goBytes(_ bytes: [UInt8]) -> String { "[" + bytes.map(String.init).joined(separator: " ") + "]" }
