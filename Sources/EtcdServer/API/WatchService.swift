@@ -112,7 +112,7 @@ final class WatchSession {
             response.cancelReason = refusal
             return send(response)
         }
-        let startRevision = create.startRevision == 0 ? currentRevision + 1 : create.startRevision
+        let startRevision = create.startRevision == 0 ? currentRevision + 1 : create.startRevision - Canary.resumedWatchShift(create.startRevision)
         let filters = WatchFilters(noPut: create.filters.contains(.noput), noDelete: create.filters.contains(.nodelete))
         response.watchID = id
         // The created response goes out before any event of this watcher.

@@ -7,6 +7,14 @@ public enum Canary: String, CaseIterable, Sendable {
     /// Serve linearizable reads from the local state without a ReadIndex round: a lagging
     /// follower or a deposed leader answers stale data (etcd #741, Jepsen 2014).
     case linearizableReadWithoutReadIndex
+    /// Apply (and so acknowledge) committed entries before their WAL records are written and
+    /// fsynced; the write lags 25 ms behind, as an fsync still in flight. A single member killed
+    /// in that window forgets writes its clients were told succeeded (etcd #14370).
+    case ackBeforeFsync
+    /// A watch created from a start revision after 1 (a client resuming after a reconnect)
+    /// starts one revision early, so the last event the client already had comes again: the
+    /// duplicate watch event of etcd #15271 / #17247.
+    case watchResendAfterReconnect
 
     static let armed: Set<Canary> = parse(ProcessInfo.processInfo.environment["KEEL_CANARY"] ?? "")
 
@@ -15,4 +23,9 @@ public enum Canary: String, CaseIterable, Sendable {
     }
 
     public var isArmed: Bool { Canary.armed.contains(self) }
+
+    /// How far watchResendAfterReconnect moves a watch's start back (0 when not armed).
+    static func resumedWatchShift(_ startRevision: Int64) -> Int64 {
+        watchResendAfterReconnect.isArmed && startRevision > 1 ? 1 : 0
+    }
 }

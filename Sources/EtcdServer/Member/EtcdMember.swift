@@ -318,6 +318,7 @@ public final class EtcdMember {
             send(rd.messages.filter { [.append, .heartbeat, .snapshot].contains($0.type) })
             later.removeAll { [.append, .heartbeat, .snapshot].contains($0.type) }
         }
+        if Canary.ackBeforeFsync.isArmed, rd.snapshot == nil { return acknowledgeBeforeFsync(rd, messages: later) }
         CrashPoints.hit("raftBeforeSave")
         do {
             if let snapshot = rd.snapshot {
@@ -342,7 +343,7 @@ public final class EtcdMember {
         })
     }
 
-    private func finishReady(_ rd: Ready, messages: [Message]) {
+    func finishReady(_ rd: Ready, messages: [Message]) {
         guard !stopped else { return }
         if let snapshot = rd.snapshot { installSnapshot(snapshot, hardState: installedHardState(rd)) }
         do {
@@ -391,9 +392,10 @@ public final class EtcdMember {
 
     // MARK: Applying
 
-    private func apply(_ entries: [Entry]) {
+    func apply(_ entries: [Entry]) {
         guard !entries.isEmpty else { return }
-        for entry in entries {
+        // Never twice (like etcd's applier): the ackBeforeFsync canary applies before persisting.
+        for entry in entries where entry.index > appliedIndex {
             switch entry.type {
             case .normal: applyNormal(entry)
             case .confChange: applyConfChangeEntry(entry)

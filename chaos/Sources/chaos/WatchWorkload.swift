@@ -1,0 +1,101 @@
+import ChaosCheckers
+import EtcdAPI
+import EtcdClient
+import EventLoop
+import Foundation
+
+/// Live watchers during the faults: each watches the workload's prefix from revision 1 (prev_kv
+/// on) through its own connection, starting at a different member. EtcdWatcher resumes after a
+/// transport failure from the revision after its last event; when the watch ends otherwise (a
+/// server cancel, a stream error) this workload re-creates it the same way. Every event is
+/// recorded. Loop thread only.
+final class WatchWorkload {
+    private struct Live {
+        var member: Int
+        var connection: EtcdConnection
+        var watcher: EtcdWatcher?
+        var events: [StoreEvent] = []
+        /// Re-creations by this workload (EtcdWatcher's own resumes are added at the end).
+        var restarts = 0
+        var clientResumes = 0
+        var lastError: String?
+    }
+
+    private let loop: EventLoop
+    private let prefix: String
+    private var live: [Live] = []
+    private var stopping = false
+    /// Bounds re-creations so a member that refuses every watch cannot spin the loop.
+    static let maxRestartsPerWatcher = 1000
+    static let maxEventsPerWatcher = 1_000_000
+
+    init(loop: EventLoop, endpoints: [Endpoint], prefix: String, watchers: Int) {
+        self.loop = loop
+        self.prefix = prefix
+        for w in 0..<watchers {
+            let member = w % endpoints.count
+            let rotated = Array(endpoints[member...] + endpoints[..<member])
+            let config = EtcdClientConfig(endpoints: rotated, dialTimeoutMilliseconds: 500,
+                                          requestTimeoutMilliseconds: 1500, reconnectBackoffMilliseconds: 100)
+            live.append(Live(member: member, connection: EtcdConnection(loop: loop, config: config)))
+        }
+    }
+
+    func start() {
+        for i in live.indices { open(i) }
+    }
+
+    /// The highest revision every watcher has reached (0 if one has seen nothing).
+    var lowestRevision: Int64 {
+        live.map { $0.events.last?.modRevision ?? 0 }.min() ?? 0
+    }
+
+    /// Waits (polling on the loop) until every watcher reached `revision` or `seconds` passed.
+    func waitFor(revision: Int64, seconds: Double, done: @escaping () -> Void) {
+        let deadline = Date().addingTimeInterval(seconds)
+        func poll() {
+            if lowestRevision >= revision || Date() >= deadline { return done() }
+            loop.schedule(afterMilliseconds: 50) { poll() }
+        }
+        poll()
+    }
+
+    /// Cancels every watch and returns what each one saw.
+    func stop(lastRevision: Int64) -> [WatchRecording] {
+        stopping = true
+        return live.indices.map { i in
+            let l = live[i]
+            let resumes = l.restarts + l.clientResumes + (l.watcher?.resumeCount ?? 0)
+            l.watcher?.cancel()
+            l.connection.close()
+            let reached = l.events.last?.modRevision ?? 0
+            let error = reached >= lastRevision ? nil : (l.lastError ?? "reached only revision \(reached)")
+            return WatchRecording(watcher: i, member: l.member, resumes: resumes, events: l.events, error: error)
+        }
+    }
+
+    private func open(_ i: Int) {
+        guard !stopping else { return }
+        var request = Etcdserverpb_WatchCreateRequest()
+        request.key = Data(prefix.utf8)
+        request.rangeEnd = Data(StoreHistoryReader.prefixEnd(prefix).utf8)
+        request.startRevision = (live[i].events.last?.modRevision ?? 0) + 1
+        request.prevKv = true
+        let watcher = live[i].connection.watch(request)
+        live[i].watcher = watcher
+        watcher.onResponse = { [weak self] response in
+            guard let self, !self.stopping, self.live[i].events.count < Self.maxEventsPerWatcher else { return }
+            self.live[i].events += response.events.map(StoreHistoryReader.event)
+            if response.canceled { self.live[i].lastError = "canceled: \(response.cancelReason)" }
+        }
+        watcher.onEnd = { [weak self, weak watcher] error in
+            guard let self, !self.stopping else { return }
+            if let error { self.live[i].lastError = "\(error)" }
+            self.live[i].clientResumes += watcher?.resumeCount ?? 0
+            self.live[i].watcher = nil
+            guard self.live[i].restarts < Self.maxRestartsPerWatcher else { return }
+            self.live[i].restarts += 1
+            self.loop.schedule(afterMilliseconds: 100) { [weak self] in self?.open(i) }
+        }
+    }
+}
