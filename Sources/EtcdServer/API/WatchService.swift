@@ -180,7 +180,7 @@ final class WatchSession {
     }
 
     private func answerProgressRequestIfCaughtUp() {
-        guard progressRequested, !closed, outbox.gate.isOpen,
+        guard progressRequested, !closed, Canary.progressNotifyAheadOfEvents.isArmed || outbox.gate.isOpen &&
               watchers.values.allSatisfy({ member.store.watchHub.isSynced($0.handle) }) else { return }
         progressRequested = false
         progressRetryTimer?.cancel()

@@ -7,14 +7,19 @@ public enum Canary: String, CaseIterable, Sendable {
     /// Serve linearizable reads from the local state without a ReadIndex round: a lagging
     /// follower or a deposed leader answers stale data (etcd #741, Jepsen 2014).
     case linearizableReadWithoutReadIndex
-    /// Apply (and so acknowledge) committed entries before their WAL records are written and
-    /// fsynced; the write lags 25 ms behind, as an fsync still in flight. A single member killed
-    /// in that window forgets writes its clients were told succeeded (etcd #14370).
+    /// Treat a Ready as persisted at once (entries count toward the commit, get applied and
+    /// acknowledged) while its WAL records are written and fsynced 25 ms later, as an fsync
+    /// still in flight. A single member killed in that window forgets writes its clients were
+    /// told succeeded (etcd #14370).
     case ackBeforeFsync
     /// A watch created from a start revision after 1 (a client resuming after a reconnect)
     /// starts one revision early, so the last event the client already had comes again: the
     /// duplicate watch event of etcd #15271 / #17247.
     case watchResendAfterReconnect
+    /// Answer a progress request at once with the current revision, even while a watcher of the
+    /// stream is still catching up: the client hears "all sent up to R" before older events
+    /// (etcd #15220).
+    case progressNotifyAheadOfEvents
 
     static let armed: Set<Canary> = parse(ProcessInfo.processInfo.environment["KEEL_CANARY"] ?? "")
 

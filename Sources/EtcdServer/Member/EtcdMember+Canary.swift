@@ -6,24 +6,22 @@ extension EtcdMember {
     /// window in which a kill loses acknowledged writes (a slow disk's fsync, in etcd #14370).
     static let canaryWALLagMilliseconds: UInt64 = 25
 
-    /// The ackBeforeFsync canary's Ready handling (a known bug, on purpose): apply the committed
-    /// entries first, which answers their clients, and only later append and fsync the WAL.
-    /// `finishReady` then skips the entries already applied.
+    /// The ackBeforeFsync canary's Ready handling (a known bug, on purpose): the Ready counts
+    /// as persisted at once, so the leader's own entries count toward the commit and are
+    /// applied and answered; its WAL records are written and fsynced only later.
     func acknowledgeBeforeFsync(_ rd: Ready, messages: [Message]) {
-        apply(rd.committedEntries)
+        let hardState = rd.hardState
+        let entries = rd.entries
+        // Timers with one delay fire in the order they were set, so the records keep their order.
         _ = loop.schedule(afterMilliseconds: Self.canaryWALLagMilliseconds) { [unowned self] in
             guard !stopped else { return }
-            do { try raftLog.append(hardState: rd.hardState, entries: rd.entries) } catch {
-                fatal("failed to append to the WAL", error)
+            do {
+                try raftLog.append(hardState: hardState, entries: entries)
+                try raftLog.sync()
+            } catch {
+                fatal("failed to write the WAL", error)
             }
-            let box = UncheckedBox(raftLog)
-            loop.submitWork({ () -> String? in
-                do { try box.value.sync() } catch { return "\(error)" }
-                return nil
-            }, completion: { [unowned self] failure in
-                if let failure { fatal("failed to sync the WAL", failure) }
-                finishReady(rd, messages: messages)
-            })
         }
+        finishReady(rd, messages: messages)
     }
 }

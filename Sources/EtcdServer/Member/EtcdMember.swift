@@ -392,10 +392,9 @@ public final class EtcdMember {
 
     // MARK: Applying
 
-    func apply(_ entries: [Entry]) {
+    private func apply(_ entries: [Entry]) {
         guard !entries.isEmpty else { return }
-        // Never twice (like etcd's applier): the ackBeforeFsync canary applies before persisting.
-        for entry in entries where entry.index > appliedIndex {
+        for entry in entries {
             switch entry.type {
             case .normal: applyNormal(entry)
             case .confChange: applyConfChangeEntry(entry)

@@ -7,21 +7,37 @@ public struct WatchRecording: Codable, Sendable, Equatable {
     /// How often the watch was re-created (transport failure, or the stream ending).
     public var resumes: Int
     public var events: [StoreEvent]
+    /// Progress notifications, each after the events received before it.
+    public var progress: [ProgressMark]
     /// Why it stopped before the final revision, if it did.
     public var error: String?
 
-    public init(watcher: Int, member: Int, resumes: Int, events: [StoreEvent], error: String? = nil) {
+    public init(watcher: Int, member: Int, resumes: Int, events: [StoreEvent], progress: [ProgressMark] = [], error: String? = nil) {
         self.watcher = watcher
         self.member = member
         self.resumes = resumes
         self.events = events
+        self.progress = progress
         self.error = error
+    }
+}
+
+/// A progress notification: the watch promised every event up to `revision` was sent.
+public struct ProgressMark: Codable, Sendable, Equatable {
+    /// How many events the watcher had received when the notification came.
+    public var afterEvents: Int
+    public var revision: Int64
+
+    public init(afterEvents: Int, revision: Int64) {
+        self.afterEvents = afterEvents
+        self.revision = revision
     }
 }
 
 /// Judges live watchers: each must have seen every revision up to the final one exactly once,
 /// in order, with correct prev_kv and every acknowledged write (the same properties as the
-/// end-of-run watch, but across the reconnects the faults forced).
+/// end-of-run watch, but across the reconnects the faults forced); and no event may follow a
+/// progress notification that already covered its revision (etcd #15220).
 public enum LiveWatchChecker {
     public static func check(_ recordings: [WatchRecording], firstRevision: Int64, lastRevision: Int64,
                              acknowledged: [RegisterOperation]) -> Verdict {
@@ -30,6 +46,14 @@ public enum LiveWatchChecker {
         for r in recordings {
             var verdict = WatchChecker.check(events: r.events, firstRevision: firstRevision, lastRevision: lastRevision,
                                              acknowledged: acknowledged)
+            for mark in r.progress where mark.afterEvents < r.events.count {
+                // Events are checked for order above, so the next one is the earliest that may lie.
+                let next = r.events[mark.afterEvents]
+                if next.modRevision <= mark.revision {
+                    if verdict.passed { verdict.passed = false }
+                    verdict.evidence.append("progress notification at revision \(mark.revision) came before the event at revision \(next.modRevision) on \(next.key)")
+                }
+            }
             if !verdict.passed, let error = r.error { verdict.evidence.insert("stopped: \(error)", at: 0) }
             guard !verdict.passed else { continue }
             failed += 1

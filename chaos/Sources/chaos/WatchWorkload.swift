@@ -15,6 +15,7 @@ final class WatchWorkload {
         var connection: EtcdConnection
         var watcher: EtcdWatcher?
         var events: [StoreEvent] = []
+        var progress: [ProgressMark] = []
         /// Re-creations by this workload (EtcdWatcher's own resumes are added at the end).
         var restarts = 0
         var clientResumes = 0
@@ -25,6 +26,10 @@ final class WatchWorkload {
     private let prefix: String
     private var live: [Live] = []
     private var stopping = false
+    private var progressTimer: LoopTimer?
+    /// Progress requests keep the watch honest about what it sent (etcd #15220).
+    static let progressEveryMilliseconds: UInt64 = 300
+    static let maxProgressMarksPerWatcher = 100_000
     /// Bounds re-creations so a member that refuses every watch cannot spin the loop.
     static let maxRestartsPerWatcher = 1000
     static let maxEventsPerWatcher = 1_000_000
@@ -43,6 +48,9 @@ final class WatchWorkload {
 
     func start() {
         for i in live.indices { open(i) }
+        progressTimer = loop.scheduleRepeating(everyMilliseconds: Self.progressEveryMilliseconds) { [weak self] in
+            self?.live.forEach { $0.watcher?.requestProgress() }
+        }
     }
 
     /// The highest revision every watcher has reached (0 if one has seen nothing).
@@ -63,6 +71,8 @@ final class WatchWorkload {
     /// Cancels every watch and returns what each one saw.
     func stop(lastRevision: Int64) -> [WatchRecording] {
         stopping = true
+        progressTimer?.cancel()
+        progressTimer = nil
         return live.indices.map { i in
             let l = live[i]
             let resumes = l.restarts + l.clientResumes + (l.watcher?.resumeCount ?? 0)
@@ -70,7 +80,7 @@ final class WatchWorkload {
             l.connection.close()
             let reached = l.events.last?.modRevision ?? 0
             let error = reached >= lastRevision ? nil : (l.lastError ?? "reached only revision \(reached)")
-            return WatchRecording(watcher: i, member: l.member, resumes: resumes, events: l.events, error: error)
+            return WatchRecording(watcher: i, member: l.member, resumes: resumes, events: l.events, progress: l.progress, error: error)
         }
     }
 
@@ -83,9 +93,15 @@ final class WatchWorkload {
         request.prevKv = true
         let watcher = live[i].connection.watch(request)
         live[i].watcher = watcher
+        // Asked at once, it races the catch-up of a resumed watch: the answer must wait for it.
+        watcher.requestProgress()
         watcher.onResponse = { [weak self] response in
             guard let self, !self.stopping, self.live[i].events.count < Self.maxEventsPerWatcher else { return }
             self.live[i].events += response.events.map(StoreHistoryReader.event)
+            let isProgress = response.events.isEmpty && !response.created && !response.canceled && response.compactRevision == 0
+            if isProgress, self.live[i].progress.count < Self.maxProgressMarksPerWatcher {
+                self.live[i].progress.append(ProgressMark(afterEvents: self.live[i].events.count, revision: response.header.revision))
+            }
             if response.canceled { self.live[i].lastError = "canceled: \(response.cancelReason)" }
         }
         watcher.onEnd = { [weak self, weak watcher] error in

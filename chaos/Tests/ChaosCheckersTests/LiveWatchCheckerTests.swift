@@ -41,4 +41,15 @@ struct LiveWatchCheckerTests {
                                        firstRevision: 2, lastRevision: 5, acknowledged: [])
         #expect(!v.passed && v.evidence.contains { $0.contains("stopped: timed out") })
     }
+
+    @Test func aProgressNotificationAheadOfAnEventIsCaught() {
+        // The notification said "everything up to 4 was sent" before revisions 3 and 4 came.
+        let early = WatchRecording(watcher: 0, member: 0, resumes: 1, events: events,
+                                   progress: [ProgressMark(afterEvents: 1, revision: 4)])
+        let v = LiveWatchChecker.check([early], firstRevision: 2, lastRevision: 5, acknowledged: [])
+        #expect(!v.passed && v.evidence.contains { $0.contains("progress notification at revision 4") && $0.contains("revision 3") })
+        let inSync = WatchRecording(watcher: 0, member: 0, resumes: 1, events: events,
+                                    progress: [ProgressMark(afterEvents: 3, revision: 4), ProgressMark(afterEvents: 4, revision: 7)])
+        #expect(LiveWatchChecker.check([inSync], firstRevision: 2, lastRevision: 5, acknowledged: []).passed)
+    }
 }
