@@ -13,6 +13,7 @@ struct CanaryCase {
         .init(name: "linearizableReadWithoutReadIndex", scenario: "smoke-kill", issue: "etcd #741 (stale read)"),
         .init(name: "ackBeforeFsync", scenario: "smoke-single", issue: "etcd #14370 (ack before WAL fsync)"),
         .init(name: "watchResendAfterReconnect", scenario: "smoke-kill", issue: "etcd #15271/#17247 (duplicate watch event)"),
+        .init(name: "progressNotifyAheadOfEvents", scenario: "smoke-kill", issue: "etcd #15220 (progress notify ahead of events)"),
     ]
 
     static func named(_ name: String) -> CanaryCase? { all.first { $0.name == name } }
