@@ -20,6 +20,10 @@ public enum Canary: String, CaseIterable, Sendable {
     /// stream is still catching up: the client hears "all sent up to R" before older events
     /// (etcd #15220).
     case progressNotifyAheadOfEvents
+    /// A leader that lost leadership keeps its lessor primary, with the expiry times it had,
+    /// and keeps proposing revokes for leases it thinks expired (forwarded to the new leader,
+    /// which kept them alive): etcd #12528 / #15247.
+    case deposedLeaderRevokesLeases
 
     static let armed: Set<Canary> = parse(ProcessInfo.processInfo.environment["KEEL_CANARY"] ?? "")
 

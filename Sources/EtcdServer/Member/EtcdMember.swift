@@ -383,7 +383,7 @@ public final class EtcdMember {
         }
         if soft.leader == memberID {
             store.lessor.promote(nowMilliseconds: loop.nowMilliseconds)
-        } else {
+        } else if !Canary.deposedLeaderRevokesLeases.isArmed {
             store.lessor.demote()
         }
         reads.requeueUnconfirmed()
@@ -564,7 +564,7 @@ public final class EtcdMember {
 
     /// Only the leader expires leases, by proposing their revocation like any write.
     private func revokeExpiredLeases() {
-        guard isLeader else { return }
+        guard isLeader || Canary.deposedLeaderRevokesLeases.isArmed else { return }
         defer { loop.requestCheckPhase() }
         for id in store.lessor.expired(nowMilliseconds: loop.nowMilliseconds).map(\.rawValue) where !revokingLeases.contains(id) {
             revokingLeases.insert(id)

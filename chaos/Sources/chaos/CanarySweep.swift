@@ -14,6 +14,7 @@ struct CanaryCase {
         .init(name: "ackBeforeFsync", scenario: "smoke-single", issue: "etcd #14370 (ack before WAL fsync)"),
         .init(name: "watchResendAfterReconnect", scenario: "smoke-kill", issue: "etcd #15271/#17247 (duplicate watch event)"),
         .init(name: "progressNotifyAheadOfEvents", scenario: "smoke-kill", issue: "etcd #15220 (progress notify ahead of events)"),
+        .init(name: "deposedLeaderRevokesLeases", scenario: "smoke-partition", issue: "etcd #12528 (deposed leader revokes leases)"),
     ]
 
     static func named(_ name: String) -> CanaryCase? { all.first { $0.name == name } }

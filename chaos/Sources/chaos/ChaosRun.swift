@@ -63,6 +63,12 @@ struct ChaosRun {
             w.start()
             return w
         })
+        let leases = UncheckedBox(loopThread.sync {
+            let l = LeaseWorkload(loop: loopThread.loop, clock: clock, endpoints: endpoints, prefix: keyPrefix + "/lease/",
+                                  clients: max(2, s.members))
+            l.start()
+            return l
+        })
         let workload = UncheckedBox(loopThread.sync { [options] in
             let w = RegisterWorkload(loop: loopThread.loop, clock: clock, endpoints: endpoints, keyPrefix: keyPrefix,
                                      keys: s.keys, clientsPerKey: s.clientsPerKey, seed: options.seed,
@@ -79,6 +85,9 @@ struct ChaosRun {
         nemesis.healAll()
         let _: Bool = loopThread.await { done in workload.value.stop { done(true) } }
         let history = loopThread.sync { workload.value.history }.sorted { $0.id < $1.id }
+        // Read the lease keys while they are still renewed, then stop renewing.
+        let leaseRecords = EndOfRunProbes.leaseKeys(cluster, loopThread.sync { leases.value.stop() }, clock: clock)
+        let leaseVerdict = LeaseChecker.check(leaseRecords)
         summary.faults = nemesis.events
         summary.proxyResets = cluster.proxyResets
         say(String(format: "%6.2fs healed; workload stopped after %d ops; checking", clock.seconds, history.count))
@@ -107,7 +116,7 @@ struct ChaosRun {
         let injection = Verdict(check: "fault-injection", passed: unattributed == 0,
                                 detail: unattributed == 0 ? "every peer connection attributed to its directed link"
                                     : "\(unattributed) peer connection(s) the proxy could not attribute: link faults may not have applied")
-        summary.verdicts = [lin, progress, hashVerdict, ackVerdict, watchVerdict, liveWatchVerdict, injection]
+        summary.verdicts = [lin, progress, hashVerdict, ackVerdict, watchVerdict, liveWatchVerdict, leaseVerdict, injection]
         return finish(summary, cluster: cluster, history: history, say: say)
     }
 
