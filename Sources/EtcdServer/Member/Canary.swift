@@ -8,7 +8,7 @@ public enum Canary: String, CaseIterable, Sendable {
     /// follower or a deposed leader answers stale data (etcd #741, Jepsen 2014).
     case linearizableReadWithoutReadIndex
     /// Treat a Ready as persisted at once (entries count toward the commit, get applied and
-    /// acknowledged) while its WAL records are written and fsynced 25 ms later, as an fsync
+    /// acknowledged) while its WAL records are written and fsynced 200 ms later, as an fsync
     /// still in flight. A single member killed in that window forgets writes its clients were
     /// told succeeded (etcd #14370).
     case ackBeforeFsync

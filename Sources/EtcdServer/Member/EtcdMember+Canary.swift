@@ -4,7 +4,7 @@ import Raft
 extension EtcdMember {
     /// How long the ackBeforeFsync canary holds a Ready's records before writing them: the
     /// window in which a kill loses acknowledged writes (a slow disk's fsync, in etcd #14370).
-    static let canaryWALLagMilliseconds: UInt64 = 25
+    static let canaryWALLagMilliseconds: UInt64 = 200
 
     /// The ackBeforeFsync canary's Ready handling (a known bug, on purpose): the Ready counts
     /// as persisted at once, so the leader's own entries count toward the commit and are
