@@ -30,6 +30,11 @@ final class WatchWorkload {
     /// Progress requests keep the watch honest about what it sent (etcd #15220).
     static let progressEveryMilliseconds: UInt64 = 300
     static let maxProgressMarksPerWatcher = 100_000
+    /// Every so often one watcher (in turn) is cancelled and resumed, so resumption is
+    /// exercised under load even when no fault breaks a stream.
+    private var churnTimer: LoopTimer?
+    private var nextChurn = 0
+    static let churnEveryMilliseconds: UInt64 = 1500
     /// Bounds re-creations so a member that refuses every watch cannot spin the loop.
     static let maxRestartsPerWatcher = 1000
     static let maxEventsPerWatcher = 1_000_000
@@ -50,6 +55,12 @@ final class WatchWorkload {
         for i in live.indices { open(i) }
         progressTimer = loop.scheduleRepeating(everyMilliseconds: Self.progressEveryMilliseconds) { [weak self] in
             self?.live.forEach { $0.watcher?.requestProgress() }
+        }
+        churnTimer = loop.scheduleRepeating(everyMilliseconds: Self.churnEveryMilliseconds) { [weak self] in
+            guard let self, !self.live.isEmpty else { return }
+            let i = self.nextChurn % self.live.count
+            self.nextChurn += 1
+            self.live[i].watcher?.cancel()  // onEnd re-creates it from the revision after its last event
         }
     }
 
@@ -73,6 +84,8 @@ final class WatchWorkload {
         stopping = true
         progressTimer?.cancel()
         progressTimer = nil
+        churnTimer?.cancel()
+        churnTimer = nil
         return live.indices.map { i in
             let l = live[i]
             let resumes = l.restarts + l.clientResumes + (l.watcher?.resumeCount ?? 0)
