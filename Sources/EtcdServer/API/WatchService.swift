@@ -112,7 +112,7 @@ final class WatchSession {
             response.cancelReason = refusal
             return send(response)
         }
-        let startRevision = create.startRevision == 0 ? currentRevision + 1 : create.startRevision
+        let startRevision = create.startRevision == 0 ? currentRevision + 1 : create.startRevision - Canary.resumedWatchShift(create.startRevision)
         let filters = WatchFilters(noPut: create.filters.contains(.noput), noDelete: create.filters.contains(.nodelete))
         response.watchID = id
         // The created response goes out before any event of this watcher.
@@ -180,7 +180,7 @@ final class WatchSession {
     }
 
     private func answerProgressRequestIfCaughtUp() {
-        guard progressRequested, !closed, outbox.gate.isOpen,
+        guard progressRequested, !closed, Canary.progressNotifyAheadOfEvents.isArmed || outbox.gate.isOpen &&
               watchers.values.allSatisfy({ member.store.watchHub.isSynced($0.handle) }) else { return }
         progressRequested = false
         progressRetryTimer?.cancel()

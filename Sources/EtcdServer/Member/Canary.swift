@@ -7,6 +7,23 @@ public enum Canary: String, CaseIterable, Sendable {
     /// Serve linearizable reads from the local state without a ReadIndex round: a lagging
     /// follower or a deposed leader answers stale data (etcd #741, Jepsen 2014).
     case linearizableReadWithoutReadIndex
+    /// Treat a Ready as persisted at once (entries count toward the commit, get applied and
+    /// acknowledged) while its WAL records are written and fsynced 200 ms later, as an fsync
+    /// still in flight. A single member killed in that window forgets writes its clients were
+    /// told succeeded (etcd #14370).
+    case ackBeforeFsync
+    /// A watch created from a start revision after 1 (a client resuming after a reconnect)
+    /// starts one revision early, so the last event the client already had comes again: the
+    /// duplicate watch event of etcd #15271 / #17247.
+    case watchResendAfterReconnect
+    /// Answer a progress request at once with the current revision, even while a watcher of the
+    /// stream is still catching up: the client hears "all sent up to R" before older events
+    /// (etcd #15220).
+    case progressNotifyAheadOfEvents
+    /// A leader that lost leadership keeps its lessor primary, with the expiry times it had,
+    /// and keeps proposing revokes for leases it thinks expired (forwarded to the new leader,
+    /// which kept them alive): etcd #12528 / #15247.
+    case deposedLeaderRevokesLeases
 
     static let armed: Set<Canary> = parse(ProcessInfo.processInfo.environment["KEEL_CANARY"] ?? "")
 
@@ -15,4 +32,9 @@ public enum Canary: String, CaseIterable, Sendable {
     }
 
     public var isArmed: Bool { Canary.armed.contains(self) }
+
+    /// How far watchResendAfterReconnect moves a watch's start back (0 when not armed).
+    static func resumedWatchShift(_ startRevision: Int64) -> Int64 {
+        watchResendAfterReconnect.isArmed && startRevision > 1 ? 1 : 0
+    }
 }

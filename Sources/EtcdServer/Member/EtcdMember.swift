@@ -305,6 +305,7 @@ public final class EtcdMember {
             send(rd.messages.filter { [.append, .heartbeat, .snapshot].contains($0.type) })
             later.removeAll { [.append, .heartbeat, .snapshot].contains($0.type) }
         }
+        if Canary.ackBeforeFsync.isArmed, rd.snapshot == nil { return acknowledgeBeforeFsync(rd, messages: later) }
         CrashPoints.hit("raftBeforeSave")
         do {
             if let snapshot = rd.snapshot {
@@ -329,7 +330,7 @@ public final class EtcdMember {
         })
     }
 
-    private func finishReady(_ rd: Ready, messages: [Message]) {
+    func finishReady(_ rd: Ready, messages: [Message]) {
         guard !stopped else { return }
         if let snapshot = rd.snapshot { installSnapshot(snapshot, hardState: installedHardState(rd)) }
         do {
@@ -369,7 +370,7 @@ public final class EtcdMember {
         }
         if soft.leader == memberID {
             store.lessor.promote(nowMilliseconds: loop.nowMilliseconds)
-        } else {
+        } else if !Canary.deposedLeaderRevokesLeases.isArmed {
             store.lessor.demote()
         }
         reads.requeueUnconfirmed()
@@ -550,7 +551,7 @@ public final class EtcdMember {
 
     /// Only the leader expires leases, by proposing their revocation like any write.
     private func revokeExpiredLeases() {
-        guard isLeader else { return }
+        guard isLeader || Canary.deposedLeaderRevokesLeases.isArmed else { return }
         defer { loop.requestCheckPhase() }
         for id in store.lessor.expired(nowMilliseconds: loop.nowMilliseconds).map(\.rawValue) where !revokingLeases.contains(id) {
             revokingLeases.insert(id)

@@ -20,6 +20,14 @@ enum ChaosCommand {
             return 0
         case .run:
             return run(options)
+        case .canaries:
+            let binary: String
+            do { binary = try options.etcdBinary() } catch {
+                FileHandle.standardError.write(Data("chaos: \(error)\n".utf8))
+                return 2
+            }
+            ChildRegistry.installInterruptHandlers()
+            return CanarySweep.run(options, binary: binary)
         }
     }
 
@@ -49,6 +57,10 @@ enum ChaosCommand {
         }
         Output.line("chaos: \(total - failures.count) of \(total) run(s) passed")
         for f in failures { print("  failed, replay: \(f)") }
+        if options.expectFail {
+            Output.line("chaos: --expect-fail: \(failures.count) of \(total) run(s) failed a check, as expected" + (failures.count == total ? "" : " (NOT all)"))
+            return failures.count == total ? 0 : 1
+        }
         return failures.isEmpty ? 0 : 1
     }
 }

@@ -58,6 +58,17 @@ struct ChaosRun {
         let clock = MonotonicClock()
         let endpoints = cluster.endpoints
         let keyPrefix = "chaos/\(options.seed)"
+        let watchers = UncheckedBox(loopThread.sync {
+            let w = WatchWorkload(loop: loopThread.loop, endpoints: endpoints, prefix: keyPrefix + "/", watchers: max(2, s.members))
+            w.start()
+            return w
+        })
+        let leases = UncheckedBox(loopThread.sync {
+            let l = LeaseWorkload(loop: loopThread.loop, clock: clock, endpoints: endpoints, prefix: keyPrefix + "/lease/",
+                                  clients: max(2, s.members))
+            l.start()
+            return l
+        })
         let workload = UncheckedBox(loopThread.sync { [options] in
             let w = RegisterWorkload(loop: loopThread.loop, clock: clock, endpoints: endpoints, keyPrefix: keyPrefix,
                                      keys: s.keys, clientsPerKey: s.clientsPerKey, seed: options.seed,
@@ -74,6 +85,9 @@ struct ChaosRun {
         nemesis.healAll()
         let _: Bool = loopThread.await { done in workload.value.stop { done(true) } }
         let history = loopThread.sync { workload.value.history }.sorted { $0.id < $1.id }
+        // Read the lease keys while they are still renewed, then stop renewing.
+        let leaseRecords = EndOfRunProbes.leaseKeys(cluster, loopThread.sync { leases.value.stop() }, clock: clock)
+        let leaseVerdict = LeaseChecker.check(leaseRecords)
         summary.faults = nemesis.events
         summary.proxyResets = cluster.proxyResets
         say(String(format: "%6.2fs healed; workload stopped after %d ops; checking", clock.seconds, history.count))
@@ -82,6 +96,9 @@ struct ChaosRun {
         let (revision, hashes) = EndOfRunProbes.hashes(cluster, seconds: 20)
         let hashVerdict = EndOfRunChecks.hashesAgree(revision: revision, hashes)
         let acked = EndOfRunChecks.acknowledgedWrites(history)
+        let _: Bool = loopThread.await { done in watchers.value.waitFor(revision: revision, seconds: 20) { done(true) } }
+        let recordings = loopThread.sync { watchers.value.stop(lastRevision: revision) }
+        let liveWatchVerdict = LiveWatchChecker.check(recordings, firstRevision: 2, lastRevision: revision, acknowledged: acked)
         let ackVerdict = EndOfRunChecks.acknowledgedWritesPresent(EndOfRunProbes.acknowledgedWrites(cluster, acked))
         // The store's own history: the watch checker, and unknown writes settled before the search.
         let (events, watchError) = StoreHistoryReader.read(cluster.admin[0], prefix: keyPrefix + "/", untilRevision: revision, seconds: 20)
@@ -99,7 +116,7 @@ struct ChaosRun {
         let injection = Verdict(check: "fault-injection", passed: unattributed == 0,
                                 detail: unattributed == 0 ? "every peer connection attributed to its directed link"
                                     : "\(unattributed) peer connection(s) the proxy could not attribute: link faults may not have applied")
-        summary.verdicts = [lin, progress, hashVerdict, ackVerdict, watchVerdict, injection]
+        summary.verdicts = [lin, progress, hashVerdict, ackVerdict, watchVerdict, liveWatchVerdict, leaseVerdict, injection]
         return finish(summary, cluster: cluster, history: history, say: say)
     }
 

@@ -4,7 +4,7 @@ import Glibc
 /// `chaos list` | `chaos run (--scenario NAME | --all | --smoke) [--seed N] [--runs K] [--etcd PATH]
 /// [--results DIR] [--keep] [--env K=V]...`
 struct CommandLineOptions {
-    enum Command { case list, run, help }
+    enum Command { case list, run, canaries, help }
     var command: Command = .help
     var scenario: String?
     var all = false
@@ -15,14 +15,22 @@ struct CommandLineOptions {
     var results = "chaos-results"
     var keep = false
     var environment: [String: String] = [:]
+    /// `run --expect-fail`: succeed only if every run fails a check (a canary's quick CI check).
+    var expectFail = false
+    /// `canaries --canary NAME`: only that canary.
+    var canary: String?
 
     static let usage = """
     usage: chaos list
            chaos run --scenario NAME [--seed N] [--runs K] [options]
            chaos run --all [--seed N] [options]      every scenario of the matrix
            chaos run --smoke [--seed N] [options]    the short smoke scenarios (CI)
+           chaos canaries [--runs K] [--seed N] [--canary NAME] [options]
+                                                     each KEEL_CANARY bug on its scenario, up to K seeds;
+                                                     exits 1 if a canary survives
     options: --etcd PATH (default: etcd next to this binary), --results DIR (default chaos-results),
              --keep (keep data dirs of passing runs), --env KEY=VALUE (for the members, e.g. a canary)
+             --expect-fail (run: exit 0 only if every run fails a check)
     --runs K runs seeds N, N+1, ... N+K-1.
     """
 
@@ -33,6 +41,9 @@ struct CommandLineOptions {
         switch verb {
         case "list": o.command = .list
         case "run": o.command = .run
+        case "canaries":
+            o.command = .canaries
+            o.runs = 10
         case "help", "-h", "--help": return o
         default: throw ChaosError("unknown command \"\(verb)\"")
         }
@@ -56,6 +67,13 @@ struct CommandLineOptions {
             case "--etcd": o.etcd = try value(flag)
             case "--results": o.results = try value(flag)
             case "--keep": o.keep = true
+            case "--expect-fail": o.expectFail = true
+            case "--canary":
+                let v = try value(flag)
+                guard CanaryCase.named(v) != nil else {
+                    throw ChaosError("unknown canary \"\(v)\" (known: \(CanaryCase.all.map(\.name).joined(separator: ", ")))")
+                }
+                o.canary = v
             case "--env":
                 let v = try value(flag)
                 guard let eq = v.firstIndex(of: "="), eq != v.startIndex else { throw ChaosError("--env: expected KEY=VALUE, got \(v)") }
