@@ -7,12 +7,16 @@ extension EtcdMember {
     static let tokenMetadataKeys = ["token", "authorization"]
 
     /// The request's user, nil when it carried no token; a token the store does not know (or
-    /// that expired) is refused as etcd does.
+    /// that expired) is refused as etcd does. Without a token, a verified client certificate's
+    /// common name is the user (at the auth store's current revision), as in etcd.
     func authInfo(_ metadata: [(String, String)]) throws(EtcdError) -> AuthInfo? {
         for key in Self.tokenMetadataKeys {
             if let token = metadata.first(where: { $0.0 == key })?.1 {
                 return try store.auth.info(token: token, now: loop.nowMilliseconds)
             }
+        }
+        if let commonName = CertificateIdentity.commonName(in: metadata) {
+            return AuthInfo(username: commonName, revision: store.auth.revision)
         }
         return nil
     }
