@@ -1,5 +1,6 @@
 import EtcdAPI
 import KVStore
+import TLS
 
 /// Who is asking: the token in a request's metadata, resolved against the auth store.
 extension EtcdMember {
@@ -68,6 +69,9 @@ extension EtcdMember {
         switch options.tokens {
         case .simple: SimpleTokens(ttlSeconds: options.tokenTTLSeconds)
         case .jwtHS256(let key, let ttl): JWTTokens(key: key, ttlSeconds: ttl)
+        case .jwtAsymmetric(let method, let privatePEM, let publicPEM, let ttl):
+            // The files were loaded successfully when the options were parsed.
+            JWTTokens(key: try! JWTKey(method: method, privatePEM: privatePEM, publicPEM: publicPEM), ttlSeconds: ttl)
         }
     }
 

@@ -1,0 +1,59 @@
+import Foundation
+import KVStore
+import Testing
+
+@testable import EtcdServer
+
+extension EtcdIntegration.TLS {
+    /// Key pairs made with the openssl CLI for the asymmetric JWT methods.
+    static func makeJWTKeys(_ directory: String) throws -> (rsa: String, rsaPublic: String, ec: String, ecPublic: String) {
+        let script = """
+        set -e
+        cd "$1"
+        openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out rsa.pem 2>/dev/null
+        openssl pkey -in rsa.pem -pubout -out rsa.pub
+        openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out ec.pem
+        openssl pkey -in ec.pem -pubout -out ec.pub
+        openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out other.pem 2>/dev/null
+        openssl pkey -in other.pem -pubout -out other.pub
+        """
+        let result = try runCommand("/bin/bash", ["-c", script, "keys", directory], timeout: 30)
+        guard result.exitCode == 0 else { throw ServerFailure("openssl could not make JWT keys: \(result.stderr)") }
+        return (directory + "/rsa.pem", directory + "/rsa.pub", directory + "/ec.pem", directory + "/ec.pub")
+    }
+
+    @Test func asymmetricJWTsRoundTripAndRefuseForgeries() throws {
+        let directory = IntegrationPaths.freshDirectory("jwt-keys")
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let keys = try Self.makeJWTKeys(directory)
+        let alice = AuthInfo(username: "alice", revision: 4)
+        for (method, privateKey, publicKey) in [("RS256", keys.rsa, keys.rsaPublic), ("PS384", keys.rsa, keys.rsaPublic),
+                                                ("RS512", keys.rsa, keys.rsaPublic), ("ES256", keys.ec, keys.ecPublic)] {
+            let signer = JWTTokens.provider(try AuthOptions.parseTokens("jwt,sign-method=\(method),priv-key=\(privateKey),pub-key=\(publicKey),ttl=1m"))
+            let token = try signer.assign(prefix: "", index: 1, info: alice, now: 0)
+            #expect(signer.info(token, now: 0) == alice, "\(method)")
+            #expect(signer.info(String(token.dropLast(2)) + "AA", now: 0) == nil, "\(method): a changed signature is refused")
+            // A member holding only the public key verifies tokens but cannot issue them.
+            let verifier = JWTTokens.provider(try AuthOptions.parseTokens("jwt,sign-method=\(method),pub-key=\(publicKey)"))
+            #expect(verifier.info(token, now: 0) == alice, "\(method)")
+            #expect(throws: EtcdError(code: 2, message: "auth: token signing attempted with verify-only key")) {
+                try verifier.assign(prefix: "", index: 1, info: alice, now: 0)
+            }
+        }
+        // The wrong kind of key, a mismatched pair, and a missing key stop the server at startup.
+        #expect(throws: ConfigError.self) { try AuthOptions.parseTokens("jwt,sign-method=ES256,priv-key=\(keys.rsa)") }
+        #expect(throws: ConfigError("auth: public and private keys don't match")) {
+            try AuthOptions.parseTokens("jwt,sign-method=RS256,priv-key=\(keys.rsa),pub-key=\(directory)/other.pub")
+        }
+        #expect(throws: ConfigError("auth: missing key data")) { try AuthOptions.parseTokens("jwt,sign-method=RS256") }
+    }
+}
+
+extension JWTTokens {
+    /// The provider the member would build from parsed options.
+    static func provider(_ tokens: AuthOptions.Tokens) -> any AuthTokenProvider {
+        var options = AuthOptions()
+        options.tokens = tokens
+        return EtcdMember.tokenProvider(options)
+    }
+}
