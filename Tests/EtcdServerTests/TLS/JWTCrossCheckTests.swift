@@ -44,7 +44,7 @@ extension EtcdIntegration.TLS {
                 #expect(put.contains("\"revision\""), "\(method): token from \(endpoints[issuer]) on \(endpoint): \(put)")
             }
         }
-        let forged = String(tokens[0].dropLast(4)) + "AAAA"
+        let forged = Self.tampered(tokens[0])
         for endpoint in endpoints {
             let put = try Self.gatewayPut(endpoint, token: forged)
             #expect(put.contains("invalid auth token"), "\(method): forged token on \(endpoint): \(put)")
