@@ -54,3 +54,7 @@ static inline const ASN1_INTEGER *keel_crl_revoked_serial(X509_CRL *crl, int ind
     if (!revoked || index < 0 || index >= sk_X509_REVOKED_num(revoked)) return NULL;
     return X509_REVOKED_get0_serialNumber(sk_X509_REVOKED_value(revoked, index));
 }
+
+// JWT signatures (RS*, PS*, ES*) for etcd's --auth-token jwt.
+#include <openssl/rsa.h>
+#include <openssl/ecdsa.h>

@@ -48,6 +48,7 @@ public final class EtcdServerProcess {
         let gateway = JSONGateway()
         let registry = ServiceRegistry(grpc: grpc, gateway: gateway)
         registry.admission = { member.learnerRefusal(for: $0) }
+        registry.certificateUsers = options.security.clientServer?.clientCertAuth == true
         KVService(member: member, maxTxnOps: options.maxTxnOps).register(on: registry)
         WatchService(member: member, maxResponseBytes: options.maxRequestBytes).register(on: registry)
         LeaseService(member: member).register(on: registry)

@@ -9,7 +9,7 @@ extension ServiceRegistry {
         _ path: String, gateway gatewayPaths: [String], _ handler: @escaping (Request, Reply<Response>) -> (() -> Void)?
     ) {
         grpc.unary(path) { [unowned self] (request: Request, responder: UnaryResponder<Response>) in
-            let reply = Reply<Response>(deadlineMilliseconds: responder.deadlineMilliseconds, metadata: responder.headers,
+            let reply = Reply<Response>(deadlineMilliseconds: responder.deadlineMilliseconds, metadata: grpcMetadata(responder.headers, responder.peerCommonName),
                                         respond: { responder.respond($0) }, fail: { responder.fail($0) })
             if let refusal = admission?(request) { return reply.fail(refusal) }
             if let cancel = handler(request, reply), !responder.isDone { responder.onCancel = cancel }

@@ -13,6 +13,9 @@ final class ServiceRegistry {
     /// auth token from it). A separate object, so handlers can hold it without holding the
     /// registry (which holds them).
     let opening = OpeningMetadata()
+    /// --client-cert-auth: a verified client certificate's common name names the user of
+    /// gRPC requests that carry no token (see `CertificateIdentity`).
+    var certificateUsers = false
 
     init(grpc: GRPCServer, gateway: JSONGateway) {
         self.grpc = grpc
@@ -26,8 +29,8 @@ final class ServiceRegistry {
             if let refusal = admission?(request) { return reply.fail(refusal) }
             handler(request, reply)
         }
-        grpc.unary(path) { (request: Request, responder: UnaryResponder<Response>) in
-            admitted(request, Reply(deadlineMilliseconds: responder.deadlineMilliseconds, metadata: responder.headers,
+        grpc.unary(path) { [unowned self] (request: Request, responder: UnaryResponder<Response>) in
+            admitted(request, Reply(deadlineMilliseconds: responder.deadlineMilliseconds, metadata: grpcMetadata(responder.headers, responder.peerCommonName),
                                     respond: { responder.respond($0) }, fail: { responder.fail($0) }))
         }
         for gatewayPath in gatewayPaths { gateway.route(gatewayPath, admitted) }
@@ -43,7 +46,7 @@ final class ServiceRegistry {
         let opening = self.opening
         grpc.stream(path) { [unowned self] (stream: ServerStream<Request, Response>) in
             if let refusal = admission?(nil) ?? metadata(stream.headers) { return stream.finish(refusal) }
-            opening.headers = stream.headers
+            opening.headers = grpcMetadata(stream.headers, stream.peerCommonName)
             defer { opening.headers = [] }
             let handlers = open(stream)
             stream.onMessage = handlers.onMessage
@@ -53,12 +56,18 @@ final class ServiceRegistry {
         guard let gatewayPath else { return }
         gateway.streamRoute(gatewayPath) { [unowned self] (requests: [Request], headers: [(String, String)], stream: GatewayStream<Response>) in
             if let refusal = admission?(nil) { return stream.finish(refusal) }
-            opening.headers = headers
+            opening.headers = CertificateIdentity.untrusted(headers)
             defer { opening.headers = [] }
             let handlers = open(stream)
             stream.onClientClose = handlers.onClose
             for request in requests { handlers.onMessage(request) }
         }
+    }
+}
+
+extension ServiceRegistry {
+    func grpcMetadata(_ headers: [(String, String)], _ commonName: String?) -> [(String, String)] {
+        CertificateIdentity.metadata(headers, commonName: commonName, enabled: certificateUsers)
     }
 }
 

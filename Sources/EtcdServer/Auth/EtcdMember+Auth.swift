@@ -1,5 +1,6 @@
 import EtcdAPI
 import KVStore
+import TLS
 
 /// Who is asking: the token in a request's metadata, resolved against the auth store.
 extension EtcdMember {
@@ -7,12 +8,16 @@ extension EtcdMember {
     static let tokenMetadataKeys = ["token", "authorization"]
 
     /// The request's user, nil when it carried no token; a token the store does not know (or
-    /// that expired) is refused as etcd does.
+    /// that expired) is refused as etcd does. Without a token, a verified client certificate's
+    /// common name is the user (at the auth store's current revision), as in etcd.
     func authInfo(_ metadata: [(String, String)]) throws(EtcdError) -> AuthInfo? {
         for key in Self.tokenMetadataKeys {
             if let token = metadata.first(where: { $0.0 == key })?.1 {
                 return try store.auth.info(token: token, now: loop.nowMilliseconds)
             }
+        }
+        if let commonName = CertificateIdentity.commonName(in: metadata) {
+            return AuthInfo(username: commonName, revision: store.auth.revision)
         }
         return nil
     }
@@ -64,6 +69,9 @@ extension EtcdMember {
         switch options.tokens {
         case .simple: SimpleTokens(ttlSeconds: options.tokenTTLSeconds)
         case .jwtHS256(let key, let ttl): JWTTokens(key: key, ttlSeconds: ttl)
+        case .jwtAsymmetric(let method, let privatePEM, let publicPEM, let ttl):
+            // The files were loaded successfully when the options were parsed.
+            JWTTokens(key: try! JWTKey(method: method, privatePEM: privatePEM, publicPEM: publicPEM), ttlSeconds: ttl)
         }
     }
 

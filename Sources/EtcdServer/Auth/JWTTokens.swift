@@ -1,32 +1,71 @@
 import Foundation
 import KVStore
+import TLS
 
-/// etcd's "jwt" tokens with HMAC-SHA256 (sign-method=HS256, the key read from priv-key): a
-/// signed {"exp","revision","username"} claim set, valid on every member that has the key,
-/// until its expiry (wall clock, as jwt-go checks "exp").
+/// etcd's "jwt" tokens: a signed {"exp","revision","username"} claim set, valid on every member
+/// that has the key, until its expiry (wall clock, as jwt-go checks "exp"). HS256 signs with
+/// the priv-key file's bytes as the HMAC key; the RS*, PS* and ES* methods with a PEM key pair
+/// (a public key alone only verifies, as in etcd).
 final class JWTTokens: AuthTokenProvider {
-    private let key: [UInt8]
+    private enum Signer {
+        case hmacSHA256([UInt8])
+        case asymmetric(JWTKey)
+    }
+
+    private let signer: Signer
     private let ttlSeconds: Int64
-    static let header = #"{"alg":"HS256","typ":"JWT"}"#
+    let header: String
+    private let algorithm: String
 
     init(key: [UInt8], ttlSeconds: Int64) {
         precondition(!key.isEmpty, "an HS256 key is never empty (checked when the options are parsed)")
-        self.key = key
+        signer = .hmacSHA256(key)
         self.ttlSeconds = ttlSeconds
+        algorithm = "HS256"
+        header = Self.header(algorithm)
     }
+
+    init(key: JWTKey, ttlSeconds: Int64) {
+        signer = .asymmetric(key)
+        self.ttlSeconds = ttlSeconds
+        algorithm = key.method.rawValue
+        header = Self.header(algorithm)
+    }
+
+    /// jwt-go's header: encoding/json sorts the keys.
+    static func header(_ algorithm: String) -> String { #"{"alg":"\#(algorithm)","typ":"JWT"}"# }
 
     var needsPrefix: Bool { false }
 
     func assign(prefix: String, index: UInt64, info: AuthInfo, now: UInt64) throws(EtcdError) -> String {
-        token(for: info, expiry: Int64(Date().timeIntervalSince1970) + ttlSeconds)
+        do throws(JWTKeyError) {
+            return try token(for: info, expiry: Int64(Date().timeIntervalSince1970) + ttlSeconds)
+        } catch {
+            // etcd returns the signer's error as is (code Unknown), e.g. for a verify-only key.
+            throw EtcdError(code: 2, message: error.message)
+        }
     }
 
     /// The signed token expiring at `expiry` (Unix seconds).
-    func token(for info: AuthInfo, expiry: Int64) -> String {
+    func token(for info: AuthInfo, expiry: Int64) throws(JWTKeyError) -> String {
         // encoding/json sorts a map's keys: exp, revision, username.
         let claims = #"{"exp":\#(expiry),"revision":\#(info.revision),"username":\#(Self.jsonString(info.username))}"#
-        let signingInput = Self.base64URL(Array(Self.header.utf8)) + "." + Self.base64URL(Array(claims.utf8))
-        return signingInput + "." + Self.base64URL(HMACSHA256.mac(key: key, message: Array(signingInput.utf8)))
+        let signingInput = Self.base64URL(Array(header.utf8)) + "." + Self.base64URL(Array(claims.utf8))
+        return signingInput + "." + Self.base64URL(try signature(Array(signingInput.utf8)))
+    }
+
+    private func signature(_ message: [UInt8]) throws(JWTKeyError) -> [UInt8] {
+        switch signer {
+        case .hmacSHA256(let key): return HMACSHA256.mac(key: key, message: message)
+        case .asymmetric(let key): return try key.sign(message)
+        }
+    }
+
+    private func verify(_ message: [UInt8], _ signature: [UInt8]) -> Bool {
+        switch signer {
+        case .hmacSHA256(let key): return Self.constantTimeEqual(HMACSHA256.mac(key: key, message: message), signature)
+        case .asymmetric(let key): return key.verify(message, signature: signature)
+        }
     }
 
     func info(_ token: String, now: UInt64) -> AuthInfo? {
@@ -34,9 +73,8 @@ final class JWTTokens: AuthTokenProvider {
         guard parts.count == 3, let headerBytes = Self.decodeBase64URL(parts[0]), let claimBytes = Self.decodeBase64URL(parts[1]),
               let signature = Self.decodeBase64URL(parts[2]) else { return nil }
         guard let header = try? JSONSerialization.jsonObject(with: Data(headerBytes)) as? [String: Any],
-              header["alg"] as? String == "HS256" else { return nil }
-        let expected = HMACSHA256.mac(key: key, message: Array((parts[0] + "." + parts[1]).utf8))
-        guard Self.constantTimeEqual(expected, signature) else { return nil }
+              header["alg"] as? String == algorithm else { return nil }
+        guard verify(Array((parts[0] + "." + parts[1]).utf8), signature) else { return nil }
         guard let claims = try? JSONSerialization.jsonObject(with: Data(claimBytes)) as? [String: Any],
               let username = claims["username"] as? String, let revision = claims["revision"] as? NSNumber else { return nil }
         if let expiry = claims["exp"] as? NSNumber, expiry.doubleValue <= Date().timeIntervalSince1970 { return nil }
