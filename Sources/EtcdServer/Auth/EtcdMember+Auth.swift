@@ -65,13 +65,12 @@ extension EtcdMember {
         return EtcdError(code: 2, message: text)
     }
 
-    static func tokenProvider(_ options: AuthOptions) -> any AuthTokenProvider {
+    static func tokenProvider(_ options: AuthOptions) throws -> any AuthTokenProvider {
         switch options.tokens {
         case .simple: SimpleTokens(ttlSeconds: options.tokenTTLSeconds)
         case .jwtHS256(let key, let ttl): JWTTokens(key: key, ttlSeconds: ttl)
         case .jwtAsymmetric(let method, let privatePEM, let publicPEM, let ttl):
-            // The files were loaded successfully when the options were parsed.
-            JWTTokens(key: try! JWTKey(method: method, privatePEM: privatePEM, publicPEM: publicPEM), ttlSeconds: ttl)
+            JWTTokens(key: try JWTKey(method: method, privatePEM: privatePEM, publicPEM: publicPEM), ttlSeconds: ttl)
         }
     }
 

@@ -129,7 +129,7 @@ extension EtcdMember {
                                 minLeaseTTLSeconds: minLeaseTTL(options), syncMode: .deferMeta, adoptingWatchers: adoptingWatchers)
         store.quotaBytes = options.quotaBackendBytes
         store.auth.bcryptCost = options.auth.bcryptCost
-        store.auth.tokens = tokenProvider(options.auth)
+        store.auth.tokens = try tokenProvider(options.auth)
         return store
     }
 }

@@ -39,12 +39,12 @@ extension EtcdIntegration {
             let alice = AuthInfo(username: "alice", revision: 4)
             for (method, privateKey, publicKey) in [("RS256", keys.rsa, keys.rsaPublic), ("PS384", keys.rsa, keys.rsaPublic),
                                                     ("RS512", keys.rsa, keys.rsaPublic), ("ES256", keys.ec, keys.ecPublic)] {
-                let signer = JWTTokens.provider(try AuthOptions.parseTokens("jwt,sign-method=\(method),priv-key=\(privateKey),pub-key=\(publicKey),ttl=1m"))
+                let signer = try JWTTokens.provider(AuthOptions.parseTokens("jwt,sign-method=\(method),priv-key=\(privateKey),pub-key=\(publicKey),ttl=1m"))
                 let token = try signer.assign(prefix: "", index: 1, info: alice, now: 0)
                 #expect(signer.info(token, now: 0) == alice, "\(method)")
                 #expect(signer.info(Self.tampered(token), now: 0) == nil, "\(method): a changed signature is refused")
                 // A member holding only the public key verifies tokens but cannot issue them.
-                let verifier = JWTTokens.provider(try AuthOptions.parseTokens("jwt,sign-method=\(method),pub-key=\(publicKey)"))
+                let verifier = try JWTTokens.provider(AuthOptions.parseTokens("jwt,sign-method=\(method),pub-key=\(publicKey)"))
                 #expect(verifier.info(token, now: 0) == alice, "\(method)")
                 #expect(throws: EtcdError(code: 2, message: "auth: token signing attempted with verify-only key")) {
                     try verifier.assign(prefix: "", index: 1, info: alice, now: 0)
@@ -124,9 +124,9 @@ extension EtcdIntegration {
 
 extension JWTTokens {
     /// The provider the member would build from parsed options.
-    static func provider(_ tokens: AuthOptions.Tokens) -> any AuthTokenProvider {
+    static func provider(_ tokens: AuthOptions.Tokens) throws -> any AuthTokenProvider {
         var options = AuthOptions()
         options.tokens = tokens
-        return EtcdMember.tokenProvider(options)
+        return try EtcdMember.tokenProvider(options)
     }
 }
