@@ -22,18 +22,15 @@ final class ServiceRegistry {
         self.gateway = gateway
     }
 
+    /// A unary method, refused by `admission` before its handler runs (see `waitingUnary`,
+    /// which this is with nothing to undo when the caller leaves).
     func unary<Request: SwiftProtobuf.Message, Response: SwiftProtobuf.Message>(
         _ path: String, gateway gatewayPaths: [String] = [], _ handler: @escaping (Request, Reply<Response>) -> Void
     ) {
-        let admitted: (Request, Reply<Response>) -> Void = { [unowned self] request, reply in
-            if let refusal = admission?(request) { return reply.fail(refusal) }
+        waitingUnary(path, gateway: gatewayPaths) { request, reply in
             handler(request, reply)
+            return nil
         }
-        grpc.unary(path) { [unowned self] (request: Request, responder: UnaryResponder<Response>) in
-            admitted(request, Reply(deadlineMilliseconds: responder.deadlineMilliseconds, metadata: grpcMetadata(responder.headers, responder.peerCommonName),
-                                    respond: { responder.respond($0) }, fail: { responder.fail($0) }))
-        }
-        for gatewayPath in gatewayPaths { gateway.route(gatewayPath, admitted) }
     }
 
     /// A streaming method. `open` gets the outbound stream and returns what to do with each
