@@ -5,6 +5,8 @@
 //   raft-sim --canary NAME --seeds 1..1000 [--focus]
 //                                       exit 0 iff the broken build is caught
 //   --nodes N                           force the cluster size
+//   raft-sim --throughput N             N proposals through an in-memory 3-node cluster (the
+//                                       core's own cost, no I/O); prints proposals/second
 //   --no-durability-check               do not compare sent votes/acks with the disk (shows
 //                                       what the other checkers see of votePersistedLate)
 #if canImport(Glibc)
@@ -23,12 +25,14 @@ struct Arguments {
     var focused = false
     var maxTraces = 3
     var checkDurability = true
+    var throughput: Int?
 }
 
 func usage(_ problem: String) -> Never {
     print("raft-sim: \(problem)")
     print("usage: raft-sim [--seeds A..B | --seed N] [--trace] [--canary NAME] [--focus] [--nodes N]")
     print("                [--no-durability-check] [--max-traces N]")
+    print("       raft-sim --throughput N")
     print("canaries: \(SimCanary.all.map(\.description).joined(separator: ", "))")
     exit(2)
 }
@@ -63,6 +67,9 @@ func parse(_ args: [String]) -> Arguments {
         case "--nodes":
             guard let n = Int(value()), [1, 3, 5, 7].contains(n) else { usage("--nodes wants 1, 3, 5 or 7") }
             a.nodes = n
+        case "--throughput":
+            guard let n = Int(value()), n > 0 else { usage("--throughput wants a positive number") }
+            a.throughput = n
         case "--max-traces":
             guard let n = Int(value()) else { usage("--max-traces wants a number") }
             a.maxTraces = n
@@ -130,6 +137,17 @@ let start = clock.now
 var passed = 0
 var failed = 0
 var shown = 0
+
+if let n = args.throughput {
+    do {
+        let r = try measureThroughput(proposals: n)
+        print("raft throughput: \(r.proposals) proposals through 3 in-memory nodes in \(Int(r.seconds * 1000)) ms = \(Int(r.perSecond)) proposals/second")
+        exit(0)
+    } catch {
+        print("raft-sim: throughput run failed: \(error)")
+        exit(1)
+    }
+}
 
 if let canary = args.canary {
     // Caught = a safety checker fired. A liveness timeout is counted as a failed seed but the
