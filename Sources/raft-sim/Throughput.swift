@@ -13,16 +13,16 @@ struct ThroughputResult {
 func measureThroughput(proposals total: Int, batch: Int = 100) throws -> ThroughputResult {
     let ids = (1...3).map { NodeID(UInt64($0)) }
     let confState = ConfState(voters: ids)
-    var nodes: [NodeID: RawNode] = [:]
-    var storages: [NodeID: MemoryStorage] = [:]
-    var applied: [NodeID: Int] = [:]
+    // Arrays indexed by id - 1, so the harness itself hashes nothing.
+    var nodes: [RawNode] = []
+    var storages: [MemoryStorage] = []
+    var applied = [Int](repeating: 0, count: ids.count)
     for id in ids {
         var config = RaftConfig(id: id)
         config.randomSeed = id.rawValue
         let storage = MemoryStorage(confState: confState)
-        storages[id] = storage
-        nodes[id] = try RawNode(config: config, storage: storage)
-        applied[id] = 0
+        storages.append(storage)
+        nodes.append(try RawNode(config: config, storage: storage))
     }
     var inFlight: [Message] = []
 
@@ -31,29 +31,29 @@ func measureThroughput(proposals total: Int, batch: Int = 100) throws -> Through
     func drive() throws {
         for _ in 0..<100_000 {
             var moved = false
-            for id in ids {
-                let node = nodes[id]!
+            for i in nodes.indices {
+                let node = nodes[i]
                 guard node.hasReady() else { continue }
                 moved = true
                 let rd = node.ready()
-                try storages[id]!.append(rd.entries)
-                if let hs = rd.hardState { storages[id]!.setHardState(hs) }
+                try storages[i].append(rd.entries)
+                if let hs = rd.hardState { storages[i].setHardState(hs) }
                 inFlight.append(contentsOf: rd.messages)
-                applied[id]! += rd.committedEntries.lazy.filter { $0.type == .normal && !$0.data.isEmpty }.count
+                applied[i] += rd.committedEntries.lazy.filter { $0.type == .normal && !$0.data.isEmpty }.count
                 node.advance(rd)
             }
             if !inFlight.isEmpty {
                 moved = true
                 let batch = inFlight
                 inFlight.removeAll(keepingCapacity: true)
-                for m in batch { try nodes[m.to]?.step(m) }
+                for m in batch { try nodes[Int(m.to.rawValue) - 1].step(m) }
             }
             if !moved { return }
         }
         throw ThroughputError.stuck
     }
 
-    try nodes[ids[0]]!.campaign()
+    try nodes[0].campaign()
     try drive()
     let payload = [UInt8](repeating: 0x6B, count: 64)
     let clock = ContinuousClock()
@@ -61,12 +61,14 @@ func measureThroughput(proposals total: Int, batch: Int = 100) throws -> Through
     var proposed = 0
     while proposed < total {
         let n = min(batch, total - proposed)
-        for _ in 0..<n { try nodes[ids[0]]!.propose(payload) }
+        for _ in 0..<n { try nodes[0].propose(payload) }
         proposed += n
         try drive()
     }
     let seconds = elapsedSeconds(clock.now - start)
-    for id in ids where applied[id]! != total { throw ThroughputError.notApplied(id: id.rawValue, applied: applied[id]!) }
+    for (i, count) in applied.enumerated() where count != total {
+        throw ThroughputError.notApplied(id: UInt64(i + 1), applied: count)
+    }
     return ThroughputResult(proposals: total, seconds: seconds)
 }
 
