@@ -23,7 +23,7 @@ enum TimelineReport {
     private static let width = 1100.0
     private static let left = 70.0
     private static let right = 20.0
-    private static let bandHeight = 54.0
+    private static let bandHeight = 64.0
     private static let panelHeight = 170.0
     private static let errorHeight = 60.0
     private static let gap = 28.0
@@ -37,6 +37,7 @@ enum TimelineReport {
         drawFaultBand(&svg, summary.faults, x: x, top: top)
         top += bandHeight
         let panelsTop = top
+        drawFaultShading(&svg, summary.faults, x: x, top: panelsTop, bottom: panelsTop + 2 * (panelHeight + gap) + errorHeight)
         let throughputMax = TimelineSeries.niceCeiling(buckets.flatMap { $0.map(\.throughput) }.max() ?? 0)
         drawPanel(&svg, title: "ok ops/s (per \(Int(bucketSeconds * 1000)) ms)", top: top, height: panelHeight, until: until, x: x,
                   ticks: [0, throughputMax / 2, throughputMax].map { ($0, String(format: "%.0f", $0)) })
@@ -54,12 +55,11 @@ enum TimelineReport {
         for (s, b) in zip(series, buckets) {
             for bucket in b where bucket.notOk > 0 {
                 let h = errorHeight * Double(bucket.notOk) / errorMax
-                svg.rect(x: x(bucket.startSeconds), y: top + errorHeight - h, width: barWidth, height: h, fill: s.color, opacity: 0.6)
+                svg.rect(x: x(bucket.startSeconds), y: top + errorHeight - h, width: barWidth, height: h, fill: s.color)
             }
         }
         top += errorHeight + gap
         drawTimeAxis(&svg, until: until, x: x, top: top - gap + 4)
-        drawFaultShading(&svg, summary.faults, x: x, top: panelsTop, bottom: top - gap)
         svg.height = top + 10
         return page(summary, svg: svg.render(width: width), series: series, buckets: buckets)
     }
@@ -126,6 +126,17 @@ enum TimelineReport {
         }
     }
 
+    /// The fault's colour blended with white: opaque, so every SVG renderer shows it the same
+    /// way, and pale enough for the series drawn over it.
+    private static func shade(of kind: FaultKind) -> String {
+        switch kind {
+        case .killLeader, .killFollower, .killQuorum, .termLeader, .termFollower: "#f7d4d4"
+        case .pauseLeader, .pauseFollower: "#ffe5cf"
+        case .delay, .drop, .resetLinks: "#e9e1f0"
+        default: "#d2e4f0"
+        }
+    }
+
     private static func isStop(_ kind: FaultKind) -> Bool {
         [.killLeader, .killFollower, .killQuorum, .termLeader, .termFollower].contains(kind)
     }
@@ -144,7 +155,7 @@ enum TimelineReport {
         for f in faults {
             let end = f.healedSeconds ?? f.atSeconds
             svg.rect(x: x(f.atSeconds), y: top - 12, width: max(1, x(end) - x(f.atSeconds)), height: bottom - top + 12,
-                     fill: color(of: f.kind), opacity: 0.12)
+                     fill: shade(of: f.kind))
             guard isStop(f.kind) else { continue }
             // A stopped member is restarted when the fault heals.
             svg.line(x1: x(f.atSeconds), y1: top - 12, x2: x(f.atSeconds), y2: bottom, color: "#d62728", width: 1.5)
@@ -197,9 +208,9 @@ struct SVGCanvas {
 
     private static func f(_ v: Double) -> String { String(format: "%.1f", v) }
 
-    mutating func rect(x: Double, y: Double, width: Double, height: Double, fill: String, opacity: Double = 1, stroke: String? = nil) {
+    mutating func rect(x: Double, y: Double, width: Double, height: Double, fill: String, stroke: String? = nil) {
         let strokeAttr = stroke.map { " stroke=\"\($0)\"" } ?? ""
-        parts.append("<rect x=\"\(Self.f(x))\" y=\"\(Self.f(y))\" width=\"\(Self.f(width))\" height=\"\(Self.f(height))\" fill=\"\(fill)\" fill-opacity=\"\(opacity)\"\(strokeAttr)/>")
+        parts.append("<rect x=\"\(Self.f(x))\" y=\"\(Self.f(y))\" width=\"\(Self.f(width))\" height=\"\(Self.f(height))\" fill=\"\(fill)\"\(strokeAttr)/>")
     }
 
     mutating func line(x1: Double, y1: Double, x2: Double, y2: Double, color: String, width: Double = 1, dashed: Bool = false) {
