@@ -48,14 +48,18 @@ enum TimelineReport {
         top += panelHeight + gap
         drawLatency(&svg, series: series, buckets: buckets, top: top, until: until, x: x)
         top += panelHeight + gap
-        let errorMax = TimelineSeries.niceCeiling(Double(buckets.flatMap { $0.map(\.notOk) }.max() ?? 0))
+        // The series' errors are stacked per bucket.
+        let errorTotals = (0..<(buckets.first?.count ?? 0)).map { i in buckets.reduce(0) { $0 + $1[i].notOk } }
+        let errorMax = TimelineSeries.niceCeiling(Double(errorTotals.max() ?? 0))
         drawPanel(&svg, title: "failed or unknown ops (per bucket)", top: top, height: errorHeight, until: until, x: x,
                   ticks: [(0, "0"), (errorMax, String(format: "%.0f", errorMax))])
         let barWidth = max(1, x(bucketSeconds) - x(0) - 1)
+        var stacked = [Double](repeating: 0, count: errorTotals.count)
         for (s, b) in zip(series, buckets) {
-            for bucket in b where bucket.notOk > 0 {
+            for (i, bucket) in b.enumerated() where bucket.notOk > 0 {
                 let h = errorHeight * Double(bucket.notOk) / errorMax
-                svg.rect(x: x(bucket.startSeconds), y: top + errorHeight - h, width: barWidth, height: h, fill: s.color)
+                stacked[i] += h
+                svg.rect(x: x(bucket.startSeconds), y: top + errorHeight - stacked[i], width: barWidth, height: h, fill: s.color)
             }
         }
         top += errorHeight + gap
@@ -209,7 +213,7 @@ struct SVGCanvas {
     private static func f(_ v: Double) -> String { String(format: "%.1f", v) }
 
     mutating func rect(x: Double, y: Double, width: Double, height: Double, fill: String, stroke: String? = nil) {
-        let strokeAttr = stroke.map { " stroke=\"\($0)\"" } ?? ""
+        let strokeAttr = " stroke=\"\(stroke ?? "none")\""
         parts.append("<rect x=\"\(Self.f(x))\" y=\"\(Self.f(y))\" width=\"\(Self.f(width))\" height=\"\(Self.f(height))\" fill=\"\(fill)\"\(strokeAttr)/>")
     }
 
