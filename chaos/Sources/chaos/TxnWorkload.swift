@@ -73,7 +73,8 @@ final class TxnWorkload {
         return chosen.prefix(count).sorted()
     }
 
-    private func plan(_ i: Int) -> TxnOperation {
+    /// The next txn of client `i`, and for a read the keys it ranges.
+    private func plan(_ i: Int) -> (TxnOperation, readKeys: [String]) {
         let roll = Int.random(in: 0..<100, using: &clients[i].rng)
         let c = clients[i]
         var op = TxnOperation(id: nextID, client: c.id, kind: .read, invokeNanos: 0, completeNanos: nil,
@@ -81,9 +82,7 @@ final class TxnWorkload {
         nextID += 1
         let canCompare = !c.lastSeen.isEmpty
         if roll < 45 || (roll < 75 && !canCompare) {
-            op.writeKeys = []
-            op.observed = pickKeys(i, Int.random(in: 2...4, using: &clients[i].rng)).map { .init(key: $0, value: nil, modRevision: 0) }
-            return op
+            return (op, pickKeys(i, Int.random(in: 2...4, using: &clients[i].rng)))
         }
         clients[i].written += 1
         op.value = "t\(c.id)-\(clients[i].written)"
@@ -95,15 +94,13 @@ final class TxnWorkload {
             op.kind = .write
             op.writeKeys = pickKeys(i, Int.random(in: 2...3, using: &clients[i].rng))
         }
-        return op
+        return (op, [])
     }
 
     private func issue(_ i: Int) {
         guard !stopping else { return }
-        var op = plan(i)
-        // For a read, `observed` holds the keys to read until the answer fills it.
-        let readKeys = op.observed.map(\.key)
-        op.observed = []
+        let (planned, readKeys) = plan(i)
+        var op = planned
         inFlight += 1
         op.invokeNanos = clock.nanos
         let invoked = op
