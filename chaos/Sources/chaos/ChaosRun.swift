@@ -76,6 +76,13 @@ struct ChaosRun {
             w.start()
             return w
         })
+        let txns = UncheckedBox(loopThread.sync { [options] in
+            let w = TxnWorkload(loop: loopThread.loop, clock: clock, endpoints: endpoints, prefix: Self.txnPrefix(keyPrefix),
+                                keys: Self.txnKeys, clients: s.txnClients, seed: options.seed,
+                                timeoutMilliseconds: options.requestTimeoutMilliseconds)
+            w.start()
+            return w
+        })
 
         let nemesis = NemesisRunner(cluster: cluster, clock: clock)
         let steps = NemesisSchedule.make(s, seed: options.seed)
@@ -84,7 +91,10 @@ struct ChaosRun {
         if remaining > 0 { usleep(UInt32(remaining * 1_000_000)) }
         nemesis.healAll()
         let _: Bool = loopThread.await { done in workload.value.stop { done(true) } }
+        let _: Bool = loopThread.await { done in txns.value.stop { done(true) } }
         let history = loopThread.sync { workload.value.history }.sorted { $0.id < $1.id }
+        let txnHistory = loopThread.sync { txns.value.history }.sorted { $0.id < $1.id }
+        summary.txns = TxnCounts(txnHistory, keys: s.txnClients > 0 ? Self.txnKeys : 0)
         // Read the lease keys while they are still renewed, then stop renewing.
         let leaseRecords = EndOfRunProbes.leaseKeys(cluster, loopThread.sync { leases.value.stop() }, clock: clock)
         let leaseVerdict = LeaseChecker.check(leaseRecords)
@@ -117,14 +127,17 @@ struct ChaosRun {
                                 detail: unattributed == 0 ? "every peer connection attributed to its directed link"
                                     : "\(unattributed) peer connection(s) the proxy could not attribute: link faults may not have applied")
         summary.verdicts = [lin, progress, hashVerdict, ackVerdict, watchVerdict, liveWatchVerdict, leaseVerdict, injection]
-        return finish(summary, cluster: cluster, history: history, say: say)
+        if s.txnClients > 0 { summary.verdicts.append(Self.checkTxns(txnHistory, events: events, keyPrefix: keyPrefix)) }
+        return finish(summary, cluster: cluster, history: history, txns: txnHistory, say: say)
     }
 
-    private func finish(_ base: RunSummary, cluster: ChaosCluster?, history: [RegisterOperation], say: (String) -> Void) -> RunSummary {
+    private func finish(_ base: RunSummary, cluster: ChaosCluster?, history: [RegisterOperation], txns: [TxnOperation] = [],
+                        say: (String) -> Void) -> RunSummary {
         var summary = base
         summary.count(history)
         cluster?.shutdown()
         RunReport.write(summary, history: history)
+        Self.writeTxnAndTimeline(summary, registers: history, txns: txns, seconds: options.scenario.seconds)
         for line in summary.lines { say(line) }
         if summary.passed && !options.keepData, let cluster {
             for m in cluster.members { try? FileManager.default.removeItem(atPath: m.dataDir) }

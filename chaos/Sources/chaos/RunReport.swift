@@ -18,6 +18,8 @@ struct RunSummary: Codable {
     var storeEvents = 0
     var unknownNeverApplied = 0
     var verdicts: [Verdict] = []
+    /// The whole-store txn workload's operations (all, ok, fail, unknown).
+    var txns = TxnCounts()
 
     var passed: Bool { !verdicts.isEmpty && verdicts.allSatisfy(\.passed) }
 
@@ -36,10 +38,14 @@ struct RunSummary: Codable {
             "faults: \(faults.count)" + (faults.isEmpty ? "" : " (\(faultText))") + ", proxy connection resets: \(proxyResets)",
             "ops: \(operations) (ok \(ok), fail \(failed), unknown \(unknown), of which never applied \(unknownNeverApplied)); store events \(storeEvents); search \(String(format: "%.2f", checkerSeconds))s",
         ]
+        if txns.operations > 0 {
+            out.append("txns: \(txns.operations) (ok \(txns.ok), fail \(txns.failed), unknown \(txns.unknown)) over \(txns.keys) keys")
+        }
         for v in verdicts {
             out.append("\(v.label) \(v.check): \(v.detail)")
             out += v.evidence.prefix(12).map { "    \($0)" }
         }
+        out.append("timeline: \(runDir)/\(TimelineReport.fileName) (faults against throughput and latency)")
         out.append("verdict: \(passed ? "PASS" : "FAIL") \(scenario) seed \(seed); results in \(runDir)")
         if !passed { out.append("replay: \(replay)  (data dirs kept in \(runDir))") }
         return out

@@ -8,6 +8,8 @@ struct Scenario: Sendable {
     var keys: Int
     var clientsPerKey: Int
     var summary: String
+    /// Clients of the whole-store txn workload (0: none).
+    var txnClients = 0
 
     static let all: [Scenario] = [
         .init(name: "smoke-kill", members: 3, faults: [.killLeader, .killFollower], seconds: 12, keys: 2, clientsPerKey: 5,
@@ -17,13 +19,15 @@ struct Scenario: Sendable {
         .init(name: "smoke-single", members: 1, faults: [.killLeader, .pauseLeader], seconds: 8, keys: 2, clientsPerKey: 5,
               summary: "short: one member, SIGKILL and SIGSTOP"),
         .init(name: "kill-3", members: 3, faults: [.killLeader, .killFollower, .killQuorum], seconds: 30, keys: 3, clientsPerKey: 6,
-              summary: "SIGKILL leader, follower, quorum; restart"),
+              summary: "SIGKILL leader, follower, quorum; restart", txnClients: 4),
         .init(name: "term-3", members: 3, faults: [.termLeader, .termFollower], seconds: 30, keys: 3, clientsPerKey: 6,
               summary: "SIGTERM leader or follower; restart"),
         .init(name: "pause-3", members: 3, faults: [.pauseLeader, .pauseFollower], seconds: 30, keys: 3, clientsPerKey: 6,
               summary: "SIGSTOP/SIGCONT leader or follower"),
         .init(name: "partition-3", members: 3, faults: [.isolateLeader, .isolateFollower, .oneWayFromLeader, .oneWayToLeader],
-              seconds: 30, keys: 3, clientsPerKey: 6, summary: "isolate one, one-way partitions"),
+              seconds: 30, keys: 3, clientsPerKey: 6, summary: "isolate one, one-way partitions", txnClients: 4),
+        .init(name: "txn-3", members: 3, faults: [.killLeader, .isolateLeader, .pauseFollower, .oneWayFromLeader], seconds: 30,
+              keys: 2, clientsPerKey: 4, summary: "multi-key txns (strict serializability) under kill, isolation, pause", txnClients: 6),
         .init(name: "partition-5", members: 5, faults: [.majorityMinority, .isolateLeader, .oneWayFromLeader], seconds: 30, keys: 3,
               clientsPerKey: 6, summary: "majority/minority split with the leader in the minority, isolation"),
         .init(name: "net-3", members: 3, faults: [.delay, .drop, .resetLinks], seconds: 30, keys: 3, clientsPerKey: 6,
