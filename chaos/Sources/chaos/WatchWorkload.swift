@@ -7,7 +7,8 @@ import Foundation
 /// Live watchers during the faults: each watches the workload's prefix from revision 1 (prev_kv
 /// on) through its own connection, starting at a different member. EtcdWatcher resumes after a
 /// transport failure from the revision after its last event; when the watch ends otherwise (a
-/// server cancel, a stream error) this workload re-creates it the same way. Every event is
+/// server cancel, a stream error) this workload re-creates it the same way, except after a
+/// compacted cancel: then from the compact revision, noted with the events. Every event is
 /// recorded. Loop thread only.
 final class WatchWorkload {
     private struct Live {
@@ -16,6 +17,9 @@ final class WatchWorkload {
         var watcher: EtcdWatcher?
         var events: [StoreEvent] = []
         var progress: [ProgressMark] = []
+        var compactions: [CompactionMark] = []
+        /// The compact revision of the last compacted cancel: the watch resumes there, not earlier.
+        var compactedResume: Int64 = 0
         /// Re-creations by this workload (EtcdWatcher's own resumes are added at the end).
         var restarts = 0
         var clientResumes = 0
@@ -93,7 +97,8 @@ final class WatchWorkload {
             l.connection.close()
             let reached = l.events.last?.modRevision ?? 0
             let error = reached >= lastRevision ? nil : (l.lastError ?? "reached only revision \(reached)")
-            return WatchRecording(watcher: i, member: l.member, resumes: resumes, events: l.events, progress: l.progress, error: error)
+            return WatchRecording(watcher: i, member: l.member, resumes: resumes, events: l.events, progress: l.progress, error: error,
+                                  compactions: l.compactions)
         }
     }
 
@@ -102,7 +107,8 @@ final class WatchWorkload {
         var request = Etcdserverpb_WatchCreateRequest()
         request.key = Data(prefix.utf8)
         request.rangeEnd = Data(StoreHistoryReader.prefixEnd(prefix).utf8)
-        request.startRevision = (live[i].events.last?.modRevision ?? 0) + 1
+        // After a compacted cancel etcd allows a watch from the compact revision, whose event must come.
+        request.startRevision = max((live[i].events.last?.modRevision ?? 0) + 1, live[i].compactedResume)
         request.prevKv = true
         let watcher = live[i].connection.watch(request)
         live[i].watcher = watcher
@@ -114,6 +120,11 @@ final class WatchWorkload {
             let isProgress = response.events.isEmpty && !response.created && !response.canceled && response.compactRevision == 0
             if isProgress, self.live[i].progress.count < Self.maxProgressMarksPerWatcher {
                 self.live[i].progress.append(ProgressMark(afterEvents: self.live[i].events.count, revision: response.header.revision))
+            }
+            if response.compactRevision != 0, self.live[i].compactions.count < Self.maxProgressMarksPerWatcher {
+                self.live[i].compactions.append(CompactionMark(afterEvents: self.live[i].events.count,
+                                                               compactRevision: response.compactRevision))
+                self.live[i].compactedResume = response.compactRevision
             }
             if response.canceled { self.live[i].lastError = "canceled: \(response.cancelReason)" }
         }
