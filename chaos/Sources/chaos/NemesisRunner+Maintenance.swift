@@ -8,9 +8,9 @@ import Glibc
 /// resuming at that moment find their next revision compacted.
 extension NemesisRunner {
     /// Compactions land this many revisions (seeded, 0...maxCompactionLag) behind the head.
-    static let maxCompactionLag: Int64 = 20
-    static let compactEveryMilliseconds: UInt32 = 300
-    static let maxCompactionsPerStep = 12
+    static let maxCompactionLag: Int64 = 5
+    static let compactEveryMilliseconds: UInt32 = 100
+    static let maxCompactionsPerStep = 30
 
     func compactDuringHold(_ step: NemesisStep, via leader: Int) -> (targets: [Int], detail: String) {
         var rng = SeededGenerator(seed: step.pick).derived(0x434F4D)

@@ -20,6 +20,8 @@ final class WatchWorkload {
         var compactions: [CompactionMark] = []
         /// The compact revision of the last compacted cancel: the watch resumes there, not earlier.
         var compactedResume: Int64 = 0
+        /// How long a churned watcher stays away before resuming (other restarts: 100 ms).
+        var churnPauseMilliseconds: UInt64?
         /// Re-creations by this workload (EtcdWatcher's own resumes are added at the end).
         var restarts = 0
         var clientResumes = 0
@@ -39,6 +41,9 @@ final class WatchWorkload {
     private var churnTimer: LoopTimer?
     private var nextChurn = 0
     static let churnEveryMilliseconds: UInt64 = 1500
+    /// A churned client comes back after one of these in turn, so some resume far enough behind
+    /// for a compaction to overtake them.
+    static let churnPausesMilliseconds: [UInt64] = [100, 400, 700]
     /// Bounds re-creations so a member that refuses every watch cannot spin the loop.
     static let maxRestartsPerWatcher = 1000
     static let maxEventsPerWatcher = 1_000_000
@@ -63,6 +68,7 @@ final class WatchWorkload {
         churnTimer = loop.scheduleRepeating(everyMilliseconds: Self.churnEveryMilliseconds) { [weak self] in
             guard let self, !self.live.isEmpty else { return }
             let i = self.nextChurn % self.live.count
+            self.live[i].churnPauseMilliseconds = Self.churnPausesMilliseconds[self.nextChurn % Self.churnPausesMilliseconds.count]
             self.nextChurn += 1
             self.live[i].watcher?.cancel()  // onEnd re-creates it from the revision after its last event
         }
@@ -135,7 +141,9 @@ final class WatchWorkload {
             self.live[i].watcher = nil
             guard self.live[i].restarts < Self.maxRestartsPerWatcher else { return }
             self.live[i].restarts += 1
-            self.loop.schedule(afterMilliseconds: 100) { [weak self] in self?.open(i) }
+            let pause = self.live[i].churnPauseMilliseconds ?? 100
+            self.live[i].churnPauseMilliseconds = nil
+            self.loop.schedule(afterMilliseconds: pause) { [weak self] in self?.open(i) }
         }
     }
 }
