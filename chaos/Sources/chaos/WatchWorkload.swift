@@ -43,7 +43,7 @@ final class WatchWorkload {
     static let churnEveryMilliseconds: UInt64 = 1500
     /// A churned client comes back after one of these in turn, so some resume far enough behind
     /// for a compaction to overtake them.
-    static let churnPausesMilliseconds: [UInt64] = [100, 400, 700]
+    static let churnPausesMilliseconds: [UInt64] = [100, 700, 1300]
     /// Bounds re-creations so a member that refuses every watch cannot spin the loop.
     static let maxRestartsPerWatcher = 1000
     static let maxEventsPerWatcher = 1_000_000
