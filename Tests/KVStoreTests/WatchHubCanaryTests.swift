@@ -11,14 +11,14 @@ import Testing
         s.store.watchHub.dropsEventAtCompactionRevision = true
         for i in 0..<5 { try s.put("k", "\(i)") }                       // 2...6
         let early = RecordingSink()
-        s.store.watchHub.watch("k", from: 4, into: early)
+        _ = s.store.watchHub.watch("k", from: 4, into: early)
         s.store.watchHub.syncUnsynced(maxEvents: 10)
         #expect(early.events == ["PUT k=2@4", "PUT k=3@5", "PUT k=4@6"])  // never compacted: nothing dropped
         try s.compact(5)
         let atBoundary = RecordingSink()
-        s.store.watchHub.watch("k", from: 5, into: atBoundary)
+        _ = s.store.watchHub.watch("k", from: 5, into: atBoundary)
         let after = RecordingSink()
-        s.store.watchHub.watch("k", from: 6, into: after)
+        _ = s.store.watchHub.watch("k", from: 6, into: after)
         s.store.watchHub.syncUnsynced(maxEvents: 10)
         #expect(atBoundary.events == ["PUT k=4@6"])
         #expect(after.events == ["PUT k=4@6"])
@@ -29,7 +29,7 @@ import Testing
         for i in 0..<5 { try s.put("k", "\(i)") }
         try s.compact(5)
         let sink = RecordingSink()
-        s.store.watchHub.watch("k", from: 5, into: sink)
+        _ = s.store.watchHub.watch("k", from: 5, into: sink)
         s.store.watchHub.syncUnsynced(maxEvents: 10)
         #expect(sink.events == ["PUT k=3@5", "PUT k=4@6"])
     }
