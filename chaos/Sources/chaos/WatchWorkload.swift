@@ -68,6 +68,7 @@ final class WatchWorkload {
         churnTimer = loop.scheduleRepeating(everyMilliseconds: Self.churnEveryMilliseconds) { [weak self] in
             guard let self, !self.live.isEmpty else { return }
             let i = self.nextChurn % self.live.count
+            guard self.live[i].watcher != nil else { self.nextChurn += 1; return }
             self.live[i].churnPauseMilliseconds = Self.churnPausesMilliseconds[self.nextChurn % Self.churnPausesMilliseconds.count]
             self.nextChurn += 1
             self.live[i].watcher?.cancel()  // onEnd re-creates it from the revision after its last event
@@ -127,10 +128,12 @@ final class WatchWorkload {
             if isProgress, self.live[i].progress.count < Self.maxProgressMarksPerWatcher {
                 self.live[i].progress.append(ProgressMark(afterEvents: self.live[i].events.count, revision: response.header.revision))
             }
-            if response.compactRevision != 0, self.live[i].compactions.count < Self.maxProgressMarksPerWatcher {
-                self.live[i].compactions.append(CompactionMark(afterEvents: self.live[i].events.count,
-                                                               compactRevision: response.compactRevision))
+            if response.compactRevision != 0 {
                 self.live[i].compactedResume = response.compactRevision
+                if self.live[i].compactions.count < Self.maxProgressMarksPerWatcher {
+                    self.live[i].compactions.append(CompactionMark(afterEvents: self.live[i].events.count,
+                                                                   compactRevision: response.compactRevision))
+                }
             }
             if response.canceled { self.live[i].lastError = "canceled: \(response.cancelReason)" }
         }
