@@ -75,6 +75,9 @@ public final class WatchHub {
     /// Watchers in creation order, rebuilt only after a watcher is added, removed or changes
     /// state (notify runs on every applied write; it must not sort every time).
     private var orderCache: [Watcher]?
+    /// Canary only (etcd #18089): a watcher caught up from exactly the compaction revision
+    /// loses that revision's events. Set by the server when the canary is armed; never in production.
+    public var dropsEventAtCompactionRevision = false
 
     init() {}
 
@@ -181,6 +184,7 @@ public final class WatchHub {
             let (events, last) = source.history(from: w.nextRevision, scanLimit: budget)
             budget -= max(1, events.count)
             var mine = events.filter(w.wants)
+            if dropsEventAtCompactionRevision { mine = droppingCompactionRevision(mine, catchingUpFrom: w.nextRevision) }
             if w.prevKV {
                 mine = mine.map { e in
                     var e = e

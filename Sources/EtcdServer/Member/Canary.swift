@@ -24,6 +24,9 @@ public enum Canary: String, CaseIterable, Sendable {
     /// and keeps proposing revokes for leases it thinks expired (forwarded to the new leader,
     /// which kept them alive): etcd #12528 / #15247.
     case deposedLeaderRevokesLeases
+    /// A watcher caught up from MVCC history starting exactly at the compaction revision skips
+    /// that revision's events, as etcd lost the delete at the compaction revision (#18089).
+    case dropEventAtCompaction
 
     static let armed: Set<Canary> = parse(ProcessInfo.processInfo.environment["KEEL_CANARY"] ?? "")
 

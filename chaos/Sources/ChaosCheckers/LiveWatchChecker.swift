@@ -11,14 +11,18 @@ public struct WatchRecording: Codable, Sendable, Equatable {
     public var progress: [ProgressMark]
     /// Why it stopped before the final revision, if it did.
     public var error: String?
+    /// Cancels because the watch's next revision was compacted (it resumed at the compact revision).
+    public var compactions: [CompactionMark]
 
-    public init(watcher: Int, member: Int, resumes: Int, events: [StoreEvent], progress: [ProgressMark] = [], error: String? = nil) {
+    public init(watcher: Int, member: Int, resumes: Int, events: [StoreEvent], progress: [ProgressMark] = [], error: String? = nil,
+                compactions: [CompactionMark] = []) {
         self.watcher = watcher
         self.member = member
         self.resumes = resumes
         self.events = events
         self.progress = progress
         self.error = error
+        self.compactions = compactions
     }
 }
 
@@ -37,15 +41,17 @@ public struct ProgressMark: Codable, Sendable, Equatable {
 /// Judges live watchers: each must have seen every revision up to the final one exactly once,
 /// in order, with correct prev_kv and every acknowledged write (the same properties as the
 /// end-of-run watch, but across the reconnects the faults forced); and no event may follow a
-/// progress notification that already covered its revision (etcd #15220).
+/// progress notification that already covered its revision (etcd #15220). Revisions a watcher
+/// was told were compacted are excused, but none from the compact revision on (see
+/// `WatchChecker`); `compactedAt` lists every revision the nemesis compacted at.
 public enum LiveWatchChecker {
     public static func check(_ recordings: [WatchRecording], firstRevision: Int64, lastRevision: Int64,
-                             acknowledged: [RegisterOperation]) -> Verdict {
+                             acknowledged: [RegisterOperation], compactedAt: Set<Int64> = []) -> Verdict {
         var evidence: [String] = []
         var failed = 0
         for r in recordings {
             var verdict = WatchChecker.check(events: r.events, firstRevision: firstRevision, lastRevision: lastRevision,
-                                             acknowledged: acknowledged)
+                                             acknowledged: acknowledged, compactions: r.compactions, compactedAt: compactedAt)
             for mark in r.progress where mark.afterEvents < r.events.count {
                 // Events are checked for order above, so the next one is the earliest that may lie.
                 let next = r.events[mark.afterEvents]
@@ -60,12 +66,14 @@ public enum LiveWatchChecker {
             evidence += verdict.evidence.prefix(5).map { "watcher \(r.watcher) (member \(r.member), \(r.resumes) resumes): \($0)" }
         }
         let resumes = recordings.reduce(0) { $0 + $1.resumes }
+        let compacted = recordings.reduce(0) { $0 + $1.compactions.count }
+        let compactedText = compacted == 0 ? "" : ", \(compacted) compacted cancels"
         if failed > 0 {
             return Verdict(check: "live-watch", passed: false,
-                           detail: "\(failed) of \(recordings.count) live watchers saw a wrong stream (\(resumes) resumes in all)",
+                           detail: "\(failed) of \(recordings.count) live watchers saw a wrong stream (\(resumes) resumes in all\(compactedText))",
                            evidence: Array(evidence.prefix(12)))
         }
         return Verdict(check: "live-watch", passed: true,
-                       detail: "\(recordings.count) live watchers, \(resumes) resumes: each saw revisions \(firstRevision)...\(lastRevision) once, in order")
+                       detail: "\(recordings.count) live watchers, \(resumes) resumes\(compactedText): each saw revisions \(firstRevision)...\(lastRevision) once, in order")
     }
 }

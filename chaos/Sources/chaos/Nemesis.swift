@@ -10,11 +10,15 @@ enum FaultKind: String, CaseIterable, Sendable, Codable {
     case majorityMinority
     case oneWayFromLeader, oneWayToLeader
     case delay, drop, resetLinks
+    /// One-shot maintenance under load (NemesisRunner+Maintenance): compactions at recent
+    /// revisions during the hold, defragmentation of one or every member.
+    case compact, defrag
 
     /// Faults on peer links make no sense with one member.
     var needsPeers: Bool {
         switch self {
         case .killLeader, .killFollower, .termLeader, .termFollower, .pauseLeader, .pauseFollower, .killQuorum: false
+        case .compact, .defrag: false
         default: true
         }
     }

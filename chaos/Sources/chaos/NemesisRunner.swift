@@ -13,15 +13,18 @@ struct FaultEvent: Codable, Sendable {
 
 /// Runs a schedule against a cluster on the orchestrating thread: apply, hold, heal.
 final class NemesisRunner {
-    private let cluster: ChaosCluster
-    private let clock: MonotonicClock
+    let cluster: ChaosCluster
+    let clock: MonotonicClock
     private(set) var events: [FaultEvent] = []
     private var killed: Set<Int> = []
     private var paused: Set<Int> = []
+    /// The store's history, read before each compaction removes part of it.
+    let archive: HistoryArchive
 
-    init(cluster: ChaosCluster, clock: MonotonicClock) {
+    init(cluster: ChaosCluster, clock: MonotonicClock, archive: HistoryArchive) {
         self.cluster = cluster
         self.clock = clock
+        self.archive = archive
     }
 
     func run(_ steps: [NemesisStep], log: (String) -> Void) {
@@ -41,7 +44,7 @@ final class NemesisRunner {
         if remaining > 0 { usleep(UInt32(remaining * 1_000_000)) }
     }
 
-    private var n: Int { cluster.members.count }
+    var n: Int { cluster.members.count }
 
     /// Candidates other than the leader, ordered; `pick` chooses deterministically among them.
     private func others(than leader: Int) -> [Int] { (0..<n).filter { $0 != leader } }
@@ -93,6 +96,8 @@ final class NemesisRunner {
             cluster.withProxy { proxy in for l in links { proxy.reset(l) } }
             targets = (0..<n).map { $0 }
             detail = "every peer connection reset"
+        case .compact: (targets, detail) = compactDuringHold(step, via: leader)
+        case .defrag: (targets, detail) = defragment(step)
         }
         return FaultEvent(atSeconds: at, kind: step.kind, targets: targets.map { "m\($0 + 1)" }, detail: detail)
     }

@@ -36,6 +36,8 @@ struct Scenario: Sendable {
               summary: "five members: SIGKILL leader, quorum; SIGTERM follower"),
         .init(name: "mixed-5", members: 5, faults: FaultKind.allCases, seconds: 40, keys: 4, clientsPerKey: 6,
               summary: "every fault kind"),
+        .init(name: "compact-3", members: 3, faults: [.compact, .defrag, .killFollower], seconds: 30, keys: 3, clientsPerKey: 6,
+              summary: "compaction at recent revisions, defrag, SIGKILL follower; watchers resume across compaction"),
         .init(name: "single-1", members: 1, faults: [.killLeader, .termLeader, .pauseLeader], seconds: 20, keys: 3, clientsPerKey: 6,
               summary: "one member: kill, term, pause"),
     ]

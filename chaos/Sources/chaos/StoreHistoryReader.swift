@@ -4,14 +4,15 @@ import EtcdClient
 import Foundation
 import Synchronization
 
-/// Reads the store's full history under a prefix with one watch from revision 1 (prev_kv on),
-/// until the watch reaches `untilRevision` or `seconds` pass.
+/// Reads the store's history under a prefix with one watch from `startRevision` (1: all of it;
+/// prev_kv on), until the watch reaches `untilRevision` or `seconds` pass.
 enum StoreHistoryReader {
-    static func read(_ client: EtcdClient, prefix: String, untilRevision: Int64, seconds: Double) -> (events: [StoreEvent], error: String?) {
+    static func read(_ client: EtcdClient, prefix: String, from startRevision: Int64 = 1, untilRevision: Int64,
+                     seconds: Double) -> (events: [StoreEvent], error: String?) {
         var request = Etcdserverpb_WatchCreateRequest()
         request.key = Data(prefix.utf8)
         request.rangeEnd = Data(prefixEnd(prefix).utf8)
-        request.startRevision = 1
+        request.startRevision = startRevision
         request.prevKv = true
         let watchRequest = request
         let collected = Mutex<[StoreEvent]>([])

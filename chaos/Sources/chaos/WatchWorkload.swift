@@ -7,7 +7,8 @@ import Foundation
 /// Live watchers during the faults: each watches the workload's prefix from revision 1 (prev_kv
 /// on) through its own connection, starting at a different member. EtcdWatcher resumes after a
 /// transport failure from the revision after its last event; when the watch ends otherwise (a
-/// server cancel, a stream error) this workload re-creates it the same way. Every event is
+/// server cancel, a stream error) this workload re-creates it the same way, except after a
+/// compacted cancel: then from the compact revision, noted with the events. Every event is
 /// recorded. Loop thread only.
 final class WatchWorkload {
     private struct Live {
@@ -16,6 +17,11 @@ final class WatchWorkload {
         var watcher: EtcdWatcher?
         var events: [StoreEvent] = []
         var progress: [ProgressMark] = []
+        var compactions: [CompactionMark] = []
+        /// The compact revision of the last compacted cancel: the watch resumes there, not earlier.
+        var compactedResume: Int64 = 0
+        /// How long a churned watcher stays away before resuming (other restarts: 100 ms).
+        var churnPauseMilliseconds: UInt64?
         /// Re-creations by this workload (EtcdWatcher's own resumes are added at the end).
         var restarts = 0
         var clientResumes = 0
@@ -35,6 +41,9 @@ final class WatchWorkload {
     private var churnTimer: LoopTimer?
     private var nextChurn = 0
     static let churnEveryMilliseconds: UInt64 = 1500
+    /// A churned client comes back after one of these in turn, so some resume far enough behind
+    /// for a compaction to overtake them.
+    static let churnPausesMilliseconds: [UInt64] = [100, 700, 1300]
     /// Bounds re-creations so a member that refuses every watch cannot spin the loop.
     static let maxRestartsPerWatcher = 1000
     static let maxEventsPerWatcher = 1_000_000
@@ -59,6 +68,8 @@ final class WatchWorkload {
         churnTimer = loop.scheduleRepeating(everyMilliseconds: Self.churnEveryMilliseconds) { [weak self] in
             guard let self, !self.live.isEmpty else { return }
             let i = self.nextChurn % self.live.count
+            guard self.live[i].watcher != nil else { self.nextChurn += 1; return }
+            self.live[i].churnPauseMilliseconds = Self.churnPausesMilliseconds[self.nextChurn % Self.churnPausesMilliseconds.count]
             self.nextChurn += 1
             self.live[i].watcher?.cancel()  // onEnd re-creates it from the revision after its last event
         }
@@ -93,7 +104,8 @@ final class WatchWorkload {
             l.connection.close()
             let reached = l.events.last?.modRevision ?? 0
             let error = reached >= lastRevision ? nil : (l.lastError ?? "reached only revision \(reached)")
-            return WatchRecording(watcher: i, member: l.member, resumes: resumes, events: l.events, progress: l.progress, error: error)
+            return WatchRecording(watcher: i, member: l.member, resumes: resumes, events: l.events, progress: l.progress, error: error,
+                                  compactions: l.compactions)
         }
     }
 
@@ -102,7 +114,8 @@ final class WatchWorkload {
         var request = Etcdserverpb_WatchCreateRequest()
         request.key = Data(prefix.utf8)
         request.rangeEnd = Data(StoreHistoryReader.prefixEnd(prefix).utf8)
-        request.startRevision = (live[i].events.last?.modRevision ?? 0) + 1
+        // After a compacted cancel etcd allows a watch from the compact revision, whose event must come.
+        request.startRevision = max((live[i].events.last?.modRevision ?? 0) + 1, live[i].compactedResume)
         request.prevKv = true
         let watcher = live[i].connection.watch(request)
         live[i].watcher = watcher
@@ -115,6 +128,13 @@ final class WatchWorkload {
             if isProgress, self.live[i].progress.count < Self.maxProgressMarksPerWatcher {
                 self.live[i].progress.append(ProgressMark(afterEvents: self.live[i].events.count, revision: response.header.revision))
             }
+            if response.compactRevision != 0 {
+                self.live[i].compactedResume = response.compactRevision
+                if self.live[i].compactions.count < Self.maxProgressMarksPerWatcher {
+                    self.live[i].compactions.append(CompactionMark(afterEvents: self.live[i].events.count,
+                                                                   compactRevision: response.compactRevision))
+                }
+            }
             if response.canceled { self.live[i].lastError = "canceled: \(response.cancelReason)" }
         }
         watcher.onEnd = { [weak self, weak watcher] error in
@@ -124,7 +144,9 @@ final class WatchWorkload {
             self.live[i].watcher = nil
             guard self.live[i].restarts < Self.maxRestartsPerWatcher else { return }
             self.live[i].restarts += 1
-            self.loop.schedule(afterMilliseconds: 100) { [weak self] in self?.open(i) }
+            let pause = self.live[i].churnPauseMilliseconds ?? 100
+            self.live[i].churnPauseMilliseconds = nil
+            self.loop.schedule(afterMilliseconds: pause) { [weak self] in self?.open(i) }
         }
     }
 }
