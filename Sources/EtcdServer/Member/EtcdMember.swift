@@ -252,8 +252,15 @@ public final class EtcdMember {
         request.header.id = id
         let data: Data
         do { data = try request.serializedData() } catch { return completion(.failure(.requestTooLarge)) }
-        guard data.count <= options.maxRequestBytes else { return completion(.failure(.requestTooLarge)) }
-        let bytes = [UInt8](data)
+        proposeEncoded(id: id, [UInt8](data), timeoutMilliseconds: timeoutMilliseconds, completion: completion)
+    }
+
+    /// Proposes the serialized InternalRaftRequest `bytes`, whose header carries `id`.
+    func proposeEncoded(id: UInt64, _ bytes: [UInt8], timeoutMilliseconds: UInt64?,
+                        completion: @escaping ProposalTracker.Completion) {
+        guard !stopped else { return completion(.failure(.stopped)) }
+        guard !proposals.isFull else { return completion(.failure(.tooManyRequests)) }
+        guard bytes.count <= options.maxRequestBytes else { return completion(.failure(.requestTooLarge)) }
         do {
             try node.propose(bytes)
         } catch {
