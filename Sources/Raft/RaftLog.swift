@@ -1,11 +1,14 @@
 // The node's log: durable storage plus the unstable tail, with the committed and applied
-// cursors. Invariant: applied ≤ committed ≤ lastIndex.
+// cursors. Invariant: applied ≤ applying ≤ committed ≤ lastIndex.
 
 struct RaftLog {
     let storage: LogStorage
     var unstable: UnstableLog
     var committed: LogIndex
     var applied: LogIndex
+    /// The last committed entry handed to the application (by a Ready or by
+    /// `RawNode.takeDurableCommitted`), applied or not yet: nothing is handed out twice.
+    var applying: LogIndex
     /// Bound on the bytes of committed entries handed out in one Ready.
     let maxApplyBytes: UInt64
 
@@ -16,6 +19,7 @@ struct RaftLog {
         unstable = UnstableLog(offset: last + 1)
         committed = first - 1
         applied = first - 1
+        applying = first - 1
         self.maxApplyBytes = maxApplyBytes
     }
 
@@ -108,6 +112,7 @@ struct RaftLog {
         guard i != 0 else { return }
         precondition(i <= committed && i >= applied, "applied(\(i)) out of range [\(applied), \(committed)]")
         applied = i
+        if applying < i { applying = i }
     }
 
     mutating func stableTo(index: LogIndex, term: Term) { unstable.stableTo(index: index, term: term) }
@@ -115,14 +120,19 @@ struct RaftLog {
 
     var unstableEntries: [Entry] { unstable.entries }
 
-    /// Committed entries not yet applied, bounded in size.
-    func nextEntries() -> [Entry] {
-        let off = max(applied + 1, firstIndex)
-        guard committed + 1 > off else { return [] }
-        return (try? slice(off, committed + 1, maxBytes: maxApplyBytes)) ?? []
+    /// Committed entries not yet handed out, up to `limit`, bounded in size.
+    func nextEntries(upTo limit: LogIndex = .max) -> [Entry] {
+        let off = max(max(applied, applying) + 1, firstIndex)
+        let end = min(committed, limit)
+        guard end + 1 > off else { return [] }
+        return (try? slice(off, end + 1, maxBytes: maxApplyBytes)) ?? []
     }
 
-    var hasNextEntries: Bool { committed + 1 > max(applied + 1, firstIndex) }
+    var hasNextEntries: Bool { committed + 1 > max(max(applied, applying) + 1, firstIndex) }
+
+    mutating func handedOut(_ entries: [Entry]) {
+        if let last = entries.last?.index, last > applying { applying = last }
+    }
 
     func snapshot() throws -> Snapshot {
         if let s = unstable.snapshot { return s }

@@ -83,6 +83,7 @@ public final class RawNode {
         var rd = Ready()
         rd.entries = raft.log.unstableEntries
         rd.committedEntries = raft.log.nextEntries()
+        raft.log.handedOut(rd.committedEntries)
         rd.messages = raft.msgs
         rd.readStates = raft.readStates
         rd.snapshot = raft.log.unstable.snapshot
@@ -117,6 +118,26 @@ public final class RawNode {
         if applied > raft.log.applied { raft.log.applied(to: applied) }
         raft.maybeAutoLeaveJoint()
     }
+
+    /// Committed entries that are also durable in this node's own storage and were not handed
+    /// out yet (by a Ready or an earlier call), in order. An application that persists a Ready
+    /// on another thread calls this meanwhile: an entry committed while that write runs can be
+    /// applied (and its client answered) without waiting for the write, which is about other
+    /// entries. Only locally durable entries qualify, so the state machine never runs ahead
+    /// of this node's log. Report them with `appliedTo` once applied.
+    public func takeDurableCommitted() -> [Entry] {
+        let entries = raft.log.nextEntries(upTo: raft.persistedLastIndex)
+        raft.log.handedOut(entries)
+        return entries
+    }
+
+    /// The application applied every committed entry up to `index`.
+    public func appliedTo(_ index: LogIndex) {
+        if index > raft.log.applied { raft.log.applied(to: index) }
+    }
+
+    /// The highest index durable in this node's own storage (0 while a snapshot is pending).
+    public var persistedIndex: LogIndex { raft.persistedLastIndex }
 
     /// The transport could not reach `id`: the leader stops streaming to it optimistically.
     public func reportUnreachable(_ id: NodeID) { raft.reportUnreachable(id) }

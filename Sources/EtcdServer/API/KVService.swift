@@ -13,13 +13,13 @@ struct KVService {
             range(r, call)
         }
         server.unary("/etcdserverpb.KV/Put", gateway: ["/v3/kv/put"]) { (r: Etcdserverpb_PutRequest, call: Reply<Etcdserverpb_PutResponse>) in
-            write(call, check: { () throws(EtcdError) in try RequestValidation.check(r) }, { $0.put = r }) { result in
+            write(call, check: { () throws(EtcdError) in try RequestValidation.check(r) }, .put, r) { result in
                 if case .put(let response) = result { return response }
                 return nil
             }
         }
         server.unary("/etcdserverpb.KV/DeleteRange", gateway: ["/v3/kv/deleterange"]) { (r: Etcdserverpb_DeleteRangeRequest, call: Reply<Etcdserverpb_DeleteRangeResponse>) in
-            write(call, check: { () throws(EtcdError) in try RequestValidation.check(r) }, { $0.deleteRange = r }) { result in
+            write(call, check: { () throws(EtcdError) in try RequestValidation.check(r) }, .deleteRange, r) { result in
                 if case .deleteRange(let response) = result { return response }
                 return nil
             }
@@ -28,7 +28,7 @@ struct KVService {
             txn(r, call)
         }
         server.unary("/etcdserverpb.KV/Compact", gateway: ["/v3/kv/compaction"]) { (r: Etcdserverpb_CompactionRequest, call: Reply<Etcdserverpb_CompactionResponse>) in
-            write(call, check: { () throws(EtcdError) in }, { $0.compaction = r }) { result in
+            write(call, check: { () throws(EtcdError) in }, .compaction, r) { result in
                 if case .compaction(let response) = result { return response }
                 return nil
             }
@@ -56,7 +56,7 @@ struct KVService {
                 return response
             }
         }
-        write(call, check: { () throws(EtcdError) in }, { $0.txn = r }) { result in
+        write(call, check: { () throws(EtcdError) in }, .txn, r) { result in
             if case .txn(let response) = result { return response }
             return nil
         }
@@ -78,12 +78,11 @@ struct KVService {
     }
 
     /// Validates, proposes through Raft, and answers with the applied result.
-    private func write<Response: HasResponseHeader>(_ call: Reply<Response>, check: () throws(EtcdError) -> Void,
-                                                    _ fill: (inout Etcdserverpb_InternalRaftRequest) -> Void,
-                                                    _ extract: @escaping (ApplyResult) -> Response?) {
+    private func write<Response: HasResponseHeader, Operation: SwiftProtobuf.Message>(
+        _ call: Reply<Response>, check: () throws(EtcdError) -> Void, _ field: RaftRequestEncoding.Field,
+        _ operation: Operation, _ extract: @escaping (ApplyResult) -> Response?
+    ) {
         do throws(EtcdError) { try check() } catch { return call.fail(error.status) }
-        var request = Etcdserverpb_InternalRaftRequest()
-        fill(&request)
-        member.proposeAndRespond(request, call, extract)
+        member.proposeAndRespond(field, operation, call, extract)
     }
 }

@@ -34,7 +34,14 @@ extension EtcdMember {
                                                         _ extract: @escaping (ApplyResult) -> Response?) {
         var request = request
         do throws(EtcdError) { try stampAuth(&request, call.metadata) } catch { return call.fail(error.status) }
-        propose(consume request, timeoutMilliseconds: call.remainingMilliseconds(now: loop.nowMilliseconds)) { [unowned self] result in
+        propose(consume request, timeoutMilliseconds: call.remainingMilliseconds(now: loop.nowMilliseconds),
+                completion: answer(call, fillHeader: fillHeader, extract))
+    }
+
+    /// Answers `call` with the outcome of applying its proposal.
+    func answer<Response: HasResponseHeader>(_ call: Reply<Response>, fillHeader: Bool,
+                                             _ extract: @escaping (ApplyResult) -> Response?) -> (Result<ApplyResult, EtcdError>) -> Void {
+        { [unowned self] result in
             switch result {
             case .success(.failure(let error)):
                 call.fail(error.status)

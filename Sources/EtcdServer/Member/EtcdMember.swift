@@ -252,8 +252,15 @@ public final class EtcdMember {
         request.header.id = id
         let data: Data
         do { data = try request.serializedData() } catch { return completion(.failure(.requestTooLarge)) }
-        guard data.count <= options.maxRequestBytes else { return completion(.failure(.requestTooLarge)) }
-        let bytes = [UInt8](data)
+        proposeEncoded(id: id, [UInt8](data), timeoutMilliseconds: timeoutMilliseconds, completion: completion)
+    }
+
+    /// Proposes the serialized InternalRaftRequest `bytes`, whose header carries `id`.
+    func proposeEncoded(id: UInt64, _ bytes: [UInt8], timeoutMilliseconds: UInt64?,
+                        completion: @escaping ProposalTracker.Completion) {
+        guard !stopped else { return completion(.failure(.stopped)) }
+        guard !proposals.isFull else { return completion(.failure(.tooManyRequests)) }
+        guard bytes.count <= options.maxRequestBytes else { return completion(.failure(.requestTooLarge)) }
         do {
             try node.propose(bytes)
         } catch {
@@ -294,11 +301,21 @@ public final class EtcdMember {
         // Watchers behind the store (history, or a stream that was full) catch up in bounded steps.
         _ = store.watchHub.syncUnsynced(maxEvents: 10_000)
         if let context = reads.startRound() { node.readIndex(context: context) }
-        guard !readyInFlight, node.hasReady() else { return }
+        if readyInFlight { return applyDurableCommitted() }
+        guard node.hasReady() else { return }
         let rd = node.ready()
         readyInFlight = true
+        // Committed entries this member already holds durably need not wait for this Ready's
+        // fsync (which is about other entries): they are applied while it runs, below. Only
+        // the rest (entries of this very Ready, or after its snapshot) wait for it.
+        let durable = node.persistedIndex
+        let waiting = rd.committedEntries.firstIndex { $0.index > durable } ?? rd.committedEntries.endIndex
         if let hs = rd.hardState, !hs.isEmpty { term = hs.term }
         if let soft = rd.softState { leaderChanged(to: soft) }
+        // A read point depends on the quorum's answers, not on this member's disk: reads whose
+        // point is applied already are served without waiting for this Ready's fsync.
+        for state in rd.readStates { reads.confirm(state) }
+        if !rd.readStates.isEmpty { for read in reads.takeReady(appliedIndex: appliedIndex) { read(.success(())) } }
         // Thesis §10.2.1: a leader's appends and heartbeats may leave before its own fsync.
         var later = rd.messages
         if isLeader {
@@ -316,6 +333,7 @@ public final class EtcdMember {
             fatal("failed to append to the WAL", error)
         }
         guard rd.mustSync else { return finishReady(rd, messages: later) }
+        defer { applyEarly(rd.committedEntries[..<waiting]) }
         let raftLog = self.raftLog
         let box = UncheckedBox(raftLog)
         loop.submitWork({ () -> (failure: String?, seconds: Double) in
@@ -326,11 +344,28 @@ public final class EtcdMember {
             if let failure = result.failure { fatal("failed to sync the WAL", failure) }
             metrics.walFsync.observe(result.seconds)
             CrashPoints.hit("raftAfterSave")
-            finishReady(rd, messages: later)
+            finishReady(rd, messages: later, toApply: rd.committedEntries[waiting...])
         })
     }
 
-    func finishReady(_ rd: Ready, messages: [Message]) {
+    /// Applies committed entries that are durable here while a Ready's fsync runs: a write is
+    /// answered once a quorum (counting this member only once its own fsync is done) holds it,
+    /// not one fsync later. Order holds: Raft hands out each entry once, in index order, and
+    /// none past a Ready's entries still waiting for their fsync (they are not durable yet).
+    private func applyEarly(_ entries: ArraySlice<Entry>) {
+        guard !stopped, let last = entries.last?.index else { return }
+        apply(entries)
+        node.appliedTo(last)
+        for read in reads.takeReady(appliedIndex: appliedIndex) { read(.success(())) }
+    }
+
+    /// While a Ready's fsync runs: entries whose commit arrived meanwhile (a follower's ack).
+    private func applyDurableCommitted() {
+        let entries = node.takeDurableCommitted()
+        applyEarly(entries[...])
+    }
+
+    func finishReady(_ rd: Ready, messages: [Message], toApply: ArraySlice<Entry>? = nil) {
         guard !stopped else { return }
         if let snapshot = rd.snapshot { installSnapshot(snapshot, hardState: installedHardState(rd)) }
         do {
@@ -340,8 +375,9 @@ public final class EtcdMember {
         }
         if let hs = rd.hardState, !hs.isEmpty { term = hs.term; commitIndex = hs.commit }
         send(messages)
-        for state in rd.readStates { reads.confirm(state) }
-        apply(rd.committedEntries)
+        apply(toApply ?? rd.committedEntries[...])
+        // Not from `apply`: a snapshot syncs the WAL, which must not overlap a Ready's fsync.
+        if appliedIndex.rawValue - snapshotIndex.rawValue >= options.snapshotCount { snapshot() }
         node.advance(rd)
         readyInFlight = false
         for read in reads.takeReady(appliedIndex: appliedIndex) { read(.success(())) }
@@ -379,7 +415,7 @@ public final class EtcdMember {
 
     // MARK: Applying
 
-    private func apply(_ entries: [Entry]) {
+    private func apply(_ entries: ArraySlice<Entry>) {
         guard !entries.isEmpty else { return }
         for entry in entries {
             switch entry.type {
@@ -389,7 +425,6 @@ public final class EtcdMember {
             appliedIndex = entry.index
         }
         if appliedIndex.rawValue - backendCommittedIndex.rawValue >= Self.backendBatchLimit { commitBackend() }
-        if appliedIndex.rawValue - snapshotIndex.rawValue >= options.snapshotCount { snapshot() }
     }
 
     /// Like etcd's backend batch interval and limit: one backend commit per 100 ms or per
