@@ -24,6 +24,10 @@ public enum Canary: String, CaseIterable, Sendable {
     /// and keeps proposing revokes for leases it thinks expired (forwarded to the new leader,
     /// which kept them alive): etcd #12528 / #15247.
     case deposedLeaderRevokesLeases
+    /// Lock answers success once the older waiters are gone without checking that its own key
+    /// (and so its session lease) survived the wait: a waiter whose lease expired is told it
+    /// holds the lock alongside the next waiter (etcd #11456).
+    case lockWithoutLeaseRecheck
 
     static let armed: Set<Canary> = parse(ProcessInfo.processInfo.environment["KEEL_CANARY"] ?? "")
 

@@ -77,6 +77,8 @@ struct ChaosRun {
             return w
         })
 
+        let locks = LockRun.start(s, loopThread: loopThread, clock: clock, endpoints: endpoints, keyPrefix: keyPrefix, seed: options.seed)
+
         let nemesis = NemesisRunner(cluster: cluster, clock: clock)
         let steps = NemesisSchedule.make(s, seed: options.seed)
         nemesis.run(steps, log: say)
@@ -84,6 +86,7 @@ struct ChaosRun {
         if remaining > 0 { usleep(UInt32(remaining * 1_000_000)) }
         nemesis.healAll()
         let _: Bool = loopThread.await { done in workload.value.stop { done(true) } }
+        locks?.drain()
         let history = loopThread.sync { workload.value.history }.sorted { $0.id < $1.id }
         // Read the lease keys while they are still renewed, then stop renewing.
         let leaseRecords = EndOfRunProbes.leaseKeys(cluster, loopThread.sync { leases.value.stop() }, clock: clock)
@@ -117,6 +120,7 @@ struct ChaosRun {
                                 detail: unattributed == 0 ? "every peer connection attributed to its directed link"
                                     : "\(unattributed) peer connection(s) the proxy could not attribute: link faults may not have applied")
         summary.verdicts = [lin, progress, hashVerdict, ackVerdict, watchVerdict, liveWatchVerdict, leaseVerdict, injection]
+        if let locks { summary.verdicts.append(locks.verdict(events: events, lastRevision: revision, runDir: runDir)) }
         return finish(summary, cluster: cluster, history: history, say: say)
     }
 
