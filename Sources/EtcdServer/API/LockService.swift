@@ -99,13 +99,33 @@ final class LockAttempt {
         guard !canceled else { return release(DeletionWaiter.canceled) }
         let waiter = DeletionWaiter(kv: kv, prefix: prefix, maxCreateRevision: myRevision - 1, deadline: deadline) { result in
             switch result {
-            case .success(let header): self.finish(.success((header, self.key)))
+            case .success(let header): self.acquired(afterWaitAt: header)
             case .failure(let error): self.release(error)
             }
         }
         self.waiter = waiter
         waiter.start()
     }
+
+    /// The older waiters are gone, but the session may have ended while waiting (its lease
+    /// expired or was revoked, which deleted our key): only a key that still exists is a held
+    /// lock (etcd #11456). The header of that read is the revision the lock is held at.
+    private func acquired(afterWaitAt header: Etcdserverpb_ResponseHeader) {
+        if Canary.lockWithoutLeaseRecheck.isArmed { return finish(.success((header, key))) }
+        var request = Etcdserverpb_RangeRequest()
+        request.key = key
+        kv.range(request, deadline: deadline) { result in
+            switch result {
+            case .failure(let error): self.release(error)
+            case .success(let response) where response.kvs.isEmpty: self.finish(.failure(LockAttempt.sessionExpired))
+            case .success where self.canceled: self.release(DeletionWaiter.canceled)
+            case .success(let response): self.finish(.success((response.header, self.key)))
+            }
+        }
+    }
+
+    /// clientv3's concurrency.ErrSessionExpired, which reaches the caller as a plain error.
+    static let sessionExpired = RecipeOps.plainError("session expired")
 
     /// Gives the queue position up (etcd's Unlock after a failed wait), then reports `error`.
     private func release(_ error: EtcdError) {

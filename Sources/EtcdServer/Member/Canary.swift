@@ -27,6 +27,10 @@ public enum Canary: String, CaseIterable, Sendable {
     /// A watcher caught up from MVCC history starting exactly at the compaction revision skips
     /// that revision's events, as etcd lost the delete at the compaction revision (#18089).
     case dropEventAtCompaction
+    /// Lock answers success once the older waiters are gone without checking that its own key
+    /// (and so its session lease) survived the wait: a waiter whose lease expired is told it
+    /// holds the lock alongside the next waiter (etcd #11456).
+    case lockWithoutLeaseRecheck
 
     static let armed: Set<Canary> = parse(ProcessInfo.processInfo.environment["KEEL_CANARY"] ?? "")
 

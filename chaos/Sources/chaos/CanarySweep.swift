@@ -16,6 +16,7 @@ struct CanaryCase {
         .init(name: "progressNotifyAheadOfEvents", scenario: "smoke-kill", issue: "etcd #15220 (progress notify ahead of events)"),
         .init(name: "deposedLeaderRevokesLeases", scenario: "smoke-partition", issue: "etcd #12528 (deposed leader revokes leases)"),
         .init(name: "dropEventAtCompaction", scenario: "compact-3", issue: "etcd #18089 (event at the compaction revision dropped)"),
+        .init(name: "lockWithoutLeaseRecheck", scenario: "lock-3", issue: "etcd #11456 (Lock succeeds after its lease ended)"),
     ]
 
     static func named(_ name: String) -> CanaryCase? { all.first { $0.name == name } }

@@ -84,6 +84,8 @@ struct ChaosRun {
             return w
         })
 
+        let locks = LockRun.start(s, loopThread: loopThread, clock: clock, endpoints: endpoints, keyPrefix: keyPrefix, seed: options.seed)
+
         let archive = HistoryArchive(prefix: keyPrefix + "/")
         let nemesis = NemesisRunner(cluster: cluster, clock: clock, archive: archive)
         let steps = NemesisSchedule.make(s, seed: options.seed)
@@ -93,6 +95,7 @@ struct ChaosRun {
         nemesis.healAll()
         let _: Bool = loopThread.await { done in workload.value.stop { done(true) } }
         let _: Bool = loopThread.await { done in txns.value.stop { done(true) } }
+        locks?.drain()
         let history = loopThread.sync { workload.value.history }.sorted { $0.id < $1.id }
         let txnHistory = loopThread.sync { txns.value.history }.sorted { $0.id < $1.id }
         summary.txns = TxnCounts(txnHistory, keys: s.txnClients > 0 ? Self.txnKeys : 0)
@@ -137,6 +140,7 @@ struct ChaosRun {
                                     : "\(unattributed) peer connection(s) the proxy could not attribute: link faults may not have applied")
         summary.verdicts = [lin, progress, hashVerdict, ackVerdict, watchVerdict, liveWatchVerdict, leaseVerdict, injection]
         if s.txnClients > 0 { summary.verdicts.append(Self.checkTxns(txnHistory, events: events, keyPrefix: keyPrefix)) }
+        if let locks { summary.verdicts.append(locks.verdict(events: events, lastRevision: revision, runDir: runDir)) }
         return finish(summary, cluster: cluster, history: history, txns: txnHistory, say: say)
     }
 

@@ -10,6 +10,8 @@ struct Scenario: Sendable {
     var summary: String
     /// Clients of the whole-store txn workload (0: none).
     var txnClients = 0
+    /// Locks of the lock workload (each with LockRun.clientsPerLock clients); 0: none.
+    var locks = 0
 
     static let all: [Scenario] = [
         .init(name: "smoke-kill", members: 3, faults: [.killLeader, .killFollower], seconds: 12, keys: 2, clientsPerKey: 5,
@@ -40,6 +42,9 @@ struct Scenario: Sendable {
               summary: "compaction at recent revisions, defrag, SIGKILL follower; watchers resume across compaction"),
         .init(name: "single-1", members: 1, faults: [.killLeader, .termLeader, .pauseLeader], seconds: 20, keys: 3, clientsPerKey: 6,
               summary: "one member: kill, term, pause"),
+        .init(name: "lock-3", members: 3, faults: [.killLeader, .pauseLeader, .isolateLeader, .pauseFollower], seconds: 30, keys: 2,
+              clientsPerKey: 4, summary: "v3lock with fencing by revision, sessions ending while waiting; kill, pause, isolate the leader",
+              locks: 2),
     ]
 
     static let matrix = all.filter { !$0.name.hasPrefix("smoke-") }
