@@ -77,7 +77,8 @@ let package = Package(
         .testTarget(name: "KVStoreTests", dependencies: ["KVStore"]),
         .testTarget(name: "GRPCTests", dependencies: ["GRPC", "HTTP", "EventLoop", "TLS"]),
         .testTarget(name: "EtcdServerTests", dependencies: ["EtcdServer"], exclude: ["go"]),
-        .testTarget(name: "EtcdClientTests", dependencies: ["EtcdClient"]),
+        // benchmark: its summary and flag parsing are unit-tested here (no process needed).
+        .testTarget(name: "EtcdClientTests", dependencies: ["EtcdClient", "benchmark"]),
         .testTarget(name: "ChaosCheckersTests", dependencies: ["ChaosCheckers"], path: "chaos/Tests/ChaosCheckersTests"),
     ],
     swiftLanguageModes: [.v6]

@@ -1,22 +1,28 @@
 #!/usr/bin/env bash
-# Cluster benchmark: a 3-member Keel cluster and a 3-member reference etcd (/usr/bin/etcd), both
-# on loopback with the same flags, driven by the same `benchmark` runs in alternation for ROUNDS
-# rounds; then a large-state step per cluster (load LARGE_KEYS keys, RSS of every member, kill -9
-# one member and time its restart until it serves a linearizable read). Writes a Markdown table
-# of medians and Keel/etcd ratios plus a PNG chart (gnuplot) to results/bench-cluster-<stamp>.*
+# Side-by-side benchmark: a SIZE-member Keel cluster (default 3; SIZE=1 for one member) and a
+# SIZE-member reference etcd (/usr/bin/etcd), both on loopback with the same flags and data on
+# the same disk, driven by the same `benchmark` runs in alternation for ROUNDS rounds; then a
+# large-state step per cluster (load LARGE_KEYS keys, RSS of every member, kill -9 the last
+# member and time its restart until it serves a linearizable read). Writes a Markdown table of
+# medians and Keel/etcd ratios plus a PNG chart (gnuplot) to results/bench-cluster-<stamp>.*
+# (results/bench-<stamp>.* for SIZE=1).
 #
 # Usage:  scripts/bench-cluster.sh                      (full run, ~30-60 min on 2 cores)
 #         SCALE=0.01 ROUNDS=1 scripts/bench-cluster.sh  (smoke: a few seconds per workload)
+#         SIZE=1 scripts/bench-cluster.sh               (one member each; scripts/bench.sh)
 #
-# Environment: ROUNDS (default 3), SCALE (multiplies every request count and LARGE_KEYS, may be
-# a fraction; default 1), LARGE_KEYS (default 1000000), SKIP_LARGE=1 to skip the large-state
-# step, REF_ETCD (default /usr/bin/etcd), SCRATCH (SwiftPM scratch path, default .build-bench),
-# SKIP_BUILD=1 to reuse the binaries already built, BIN_DIR=.build/debug to use binaries from
-# another directory (no build; handy for checking the harness itself).
+# Environment: SIZE (members per cluster, default 3), ROUNDS (default 3), SCALE (multiplies
+# every request count and LARGE_KEYS, may be a fraction; default 1), LARGE_KEYS (default
+# 1000000), SKIP_LARGE=1 to skip the large-state step, REF_ETCD (default /usr/bin/etcd), SCRATCH
+# (SwiftPM scratch path, default .build-bench), SKIP_BUILD=1 to reuse the binaries already
+# built, BIN_DIR=.build/debug to use binaries from another directory (no build; handy for
+# checking the harness itself).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 ROOT=$PWD
+SIZE=${SIZE:-3}
+[[ "$SIZE" =~ ^[1-9]$ ]] || { echo "SIZE must be a member count from 1 to 9, not \"$SIZE\"" >&2; exit 1; }
 ROUNDS=${ROUNDS:-3}
 SCALE=${SCALE:-1}
 LARGE_KEYS=${LARGE_KEYS:-1000000}
@@ -24,12 +30,13 @@ REF_ETCD=${REF_ETCD:-/usr/bin/etcd}
 SCRATCH=${SCRATCH:-.build-bench}
 STAMP=$(date -u +%Y%m%d-%H%M%S)
 RESULTS=$ROOT/results
-WORK=$RESULTS/bench-cluster-$STAMP.work
-REPORT=$RESULTS/bench-cluster-$STAMP.md
-CHART=$RESULTS/bench-cluster-$STAMP.png
+if (( SIZE == 1 )); then NAME=bench-$STAMP; else NAME=bench-cluster-$STAMP; fi
+WORK=$RESULTS/$NAME.work
+REPORT=$RESULTS/$NAME.md
+CHART=$RESULTS/$NAME.png
 CLK_TCK=$(getconf CLK_TCK)
 SERVERS=(keel etcd)
-MEMBERS=(1 2 3)
+mapfile -t MEMBERS < <(seq 1 "$SIZE")
 
 if [[ -n "${BIN_DIR:-}" ]]; then
     BIN=$BIN_DIR
@@ -63,11 +70,12 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-# Twelve distinct free loopback ports (the kernel picks them; released just before the servers bind).
-read -r -a ports < <(python3 - <<'PY'
-import socket
+# Distinct free loopback ports, a client and a peer port per member (the kernel picks them;
+# released just before the servers bind).
+read -r -a ports < <(python3 - "$(( 4 * SIZE ))" <<'PY'
+import socket, sys
 socks = []
-for _ in range(12):
+for _ in range(int(sys.argv[1])):
     s = socket.socket(); s.bind(("127.0.0.1", 0)); socks.append(s)
 print(" ".join(str(s.getsockname()[1]) for s in socks))
 PY
@@ -79,7 +87,11 @@ for server in "${SERVERS[@]}"; do
     done
 done
 
-endpoints() { local s=$1; echo "127.0.0.1:${CPORT[${s}1]},127.0.0.1:${CPORT[${s}2]},127.0.0.1:${CPORT[${s}3]}"; }
+endpoints() {
+    local s=$1 out="" m
+    for m in "${MEMBERS[@]}"; do out+="${out:+,}127.0.0.1:${CPORT[$s$m]}"; done
+    echo "$out"
+}
 initial_cluster() {
     local s=$1 out="" m
     for m in "${MEMBERS[@]}"; do out+="${out:+,}$s$m=http://127.0.0.1:${PPORT[$s$m]}"; done
@@ -130,6 +142,20 @@ start_cluster() {
         "$(head -c 256 /dev/zero | tr '\0' v)" >/dev/null
 }
 
+# Runs `benchmark` (first argument: time limit in seconds) and prints its JSON summary. A run that
+# failed (exit status 1: the cluster became unreachable, or every request failed) still counts:
+# its summary is kept (or, with no output at all, one failed request), so the report shows the
+# errors and the script's exit status says the numbers are not a measurement.
+bench_json() {
+    local limit=$1 out
+    shift
+    out=$(timeout "$limit" "$BENCH" "$@") || echo "benchmark $* failed (status $?)" >&2
+    if ! jq -e 'has("requests")' >/dev/null 2>&1 <<<"$out"; then
+        out='{"rps":0,"percentiles":{"p50":0,"p99":0},"requests":0,"errors":1}'
+    fi
+    echo "$out"
+}
+
 cluster_cpu_ticks() {
     local s=$1 m sum=0
     for m in "${MEMBERS[@]}"; do sum=$((sum + $(awk '{print $14 + $15}' "/proc/${PID[$s$m]}/stat"))); done
@@ -148,16 +174,18 @@ cluster_max_kb() {
 for server in "${SERVERS[@]}"; do start_cluster "$server"; done
 
 # SCALE may be a fraction (SCALE=0.01 ROUNDS=1 is a quick smoke of the harness and the tool).
-total() { awk -v n="$1" -v s="$SCALE" 'BEGIN { v = int(n * s); print (v < 1 ? 1 : v) }'; }
-# name|benchmark arguments (the same for both clusters, all three members as endpoints)
+total() { awk -v n="$1" -v s="$SCALE" 'BEGIN { v = int(n * s); printf "%d\n", (v < 1 ? 1 : v) }'; }
+# name|benchmark arguments (the same for both clusters, every member as an endpoint)
 WORKLOADS=(
     "put 1 client/1 conn|put --key-size 8 --val-size 256 --clients 1 --conns 1 --total $(total 5000) --sequential-keys --key-space-size 100000"
     "put 100 clients/10 conns|put --key-size 8 --val-size 256 --clients 100 --conns 10 --total $(total 20000) --sequential-keys --key-space-size 100000"
     "range l 100 clients|range bench-range-key --consistency l --clients 100 --conns 10 --total $(total 20000)"
     "range s 100 clients|range bench-range-key --consistency s --clients 100 --conns 10 --total $(total 20000)"
     "txn-put 100 clients/10 conns|txn-put --key-size 8 --val-size 256 --clients 100 --conns 10 --total $(total 20000) --key-space-size 100000"
+    "txn-mixed 100 clients (rw 4:1)|txn-mixed bench-range-key --rw-ratio 4 --key-size 8 --val-size 256 --clients 100 --conns 10 --total $(total 20000) --key-space-size 100000"
     "watch-latency 1000 watchers|watch-latency --clients 1000 --conns 10 --put-total $(total 200) --put-rate 100"
     "lease-keepalive 100 clients|lease-keepalive --clients 100 --conns 10 --total $(total 20000)"
+    "stm 100 clients, 1000 keys|stm --clients 100 --conns 10 --keys 1000 --keys-per-txn 2 --total $(total 5000)"
 )
 
 RAW=$WORK/raw.tsv
@@ -167,7 +195,7 @@ run_one() {
     local round=$1 name=$2 args=$3 server=$4 before after out
     before=$(cluster_cpu_ticks "$server")
     # shellcheck disable=SC2086  # the argument list is split on purpose
-    out=$(timeout 600 "$BENCH" --endpoints "$(endpoints "$server")" --json $args)
+    out=$(bench_json 600 --endpoints "$(endpoints "$server")" --json $args)
     after=$(cluster_cpu_ticks "$server")
     echo "$out" | jq -r --arg r "$round" --arg w "$name" --arg s "$server" \
         --argjson cpu "$(( after - before ))" --argjson hz "$CLK_TCK" --argjson rss "$(cluster_max_kb "$server" VmHWM)" \
@@ -193,16 +221,18 @@ printf 'server\tkeys\tload_rps\tload_errors\trss_max_mb\thwm_max_mb\trestart_s\t
 large_state() {
     local server=$1 n out rss hwm restart restarted_rss
     n=$(total "$LARGE_KEYS")
-    out=$(timeout 3600 "$BENCH" --endpoints "$(endpoints "$server")" --json put --clients 100 --conns 10 \
+    out=$(bench_json 3600 --endpoints "$(endpoints "$server")" --json put --clients 100 --conns 10 \
         --total "$n" --key-space-size "$n" --sequential-keys --key-size 16 --val-size 128)
     rss=$(cluster_max_kb "$server" VmRSS)
     hwm=$(cluster_max_kb "$server" VmHWM)
-    # Kill member 3 without warning, restart it on its data, time until it serves a linearizable read.
-    kill -9 "${PID[${server}3]}"
-    while kill -0 "${PID[${server}3]}" 2>/dev/null; do sleep 0.05; done
-    launch_member "$server" 3
-    restart=$(wait_serving "127.0.0.1:${CPORT[${server}3]}" 600) || restart=nan
-    restarted_rss=$(awk '$1 == "VmRSS:" {print $2}' "/proc/${PID[${server}3]}/status")
+    # Kill the last member without warning, restart it on its data, time until it serves a
+    # linearizable read (with SIZE=1 that is the whole cluster restarting).
+    local last=$server$SIZE
+    kill -9 "${PID[$last]}"
+    while kill -0 "${PID[$last]}" 2>/dev/null; do sleep 0.05; done
+    launch_member "$server" "$SIZE"
+    restart=$(wait_serving "127.0.0.1:${CPORT[$last]}" 600) || restart=nan
+    restarted_rss=$(awk '$1 == "VmRSS:" {print $2}' "/proc/${PID[$last]}/status")
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$server" "$n" "$(echo "$out" | jq .rps)" "$(echo "$out" | jq .errors)" \
         "$((rss / 1024))" "$((hwm / 1024))" "$restart" "$((restarted_rss / 1024))" >>"$LARGE"
     echo "large state $server: $n keys at $(echo "$out" | jq '.rps | floor') req/s, max member RSS $((rss / 1024)) MB, restart-to-serve ${restart}s"
@@ -219,9 +249,11 @@ if [[ "${SKIP_LARGE:-0}" != 1 ]]; then
 fi
 
 python3 - "$RAW" "$LARGE" "$REPORT" "$WORK/ratios.dat" "$ROUNDS" "$(nproc)" "$(cut -d' ' -f1-3 /proc/loadavg)" \
-    "$("$REF_ETCD" --version | head -1)" <<'PY'
+    "$("$REF_ETCD" --version | head -1)" "$SIZE" <<'PY'
 import csv, statistics, sys, datetime, math
-raw, large, report, dat, rounds, cores, load, refversion = sys.argv[1:9]
+raw, large, report, dat, rounds, cores, load, refversion, size = sys.argv[1:10]
+size = int(size)
+shape = "single members" if size == 1 else f"{size}-member clusters"
 rows = list(csv.DictReader(open(raw), delimiter="\t"))
 workloads = list(dict.fromkeys(r["workload"] for r in rows))
 metrics = [("rps", "req/s", "{:.0f}"), ("p50", "p50 ms", "{:.2f}"), ("p99", "p99 ms", "{:.2f}"),
@@ -232,12 +264,13 @@ def median(workload, server, metric):
     return statistics.median(values) if values else float("nan")
 def ratio(k, e):
     return k / e if e and not math.isnan(e) else float("nan")
-lines = [f"# Keel vs etcd 3.4, 3-member clusters — {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC", "",
-         f"Three members each ({refversion} as reference), loopback, same disk, {cores} cores, "
+lines = [f"# Keel vs etcd 3.4, {shape} — {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC", "",
+         f"{size} member(s) each ({refversion} as reference), loopback, same disk, {cores} cores, "
          f"{rounds} rounds alternating; medians. Load average at the end: {load} (the machine may be shared).",
-         "Requests go to all three members (connection i starts at member i mod 3). CPU is the sum over",
-         "the three members' processes; RSS is the largest member's VmHWM. watch-latency counts one",
-         "result per event per watcher (from sending the put to the watcher receiving it).",
+         (f"Requests go to all {size} members (connection i starts at member i mod {size}). CPU is the sum over "
+          "the members' processes; RSS is the largest member's VmHWM." if size > 1 else
+          "CPU and RSS (VmHWM) are the member process's."),
+         "watch-latency counts one result per event per watcher (from sending the put to the watcher receiving it).",
          "Ratio = Keel / etcd (req/s: higher is better for Keel; latency, CPU, RSS: lower is better).", "",
          "| workload | " + " | ".join(f"{label} Keel | {label} etcd | ratio" for _, label, _ in metrics) + " | errors |",
          "|---|" + "---|---|---|" * len(metrics) + "---|"]
@@ -259,7 +292,7 @@ if big:
               "| metric | Keel | etcd | ratio |", "|---|---|---|---|"]
     for field, label in [("load_rps", "load req/s"), ("rss_max_mb", "largest member RSS after load, MB"),
                          ("hwm_max_mb", "largest member peak RSS, MB"),
-                         ("restart_s", "kill -9 of member 3 → serving a linearizable read, s"),
+                         ("restart_s", f"kill -9 of member {size} → serving a linearizable read, s"),
                          ("restarted_rss_mb", "restarted member RSS, MB"), ("load_errors", "load errors")]:
         k = float(by.get("keel", {}).get(field, "nan")); e = float(by.get("etcd", {}).get(field, "nan"))
         r = ratio(k, e)
@@ -280,7 +313,7 @@ if command -v gnuplot >/dev/null; then
     gnuplot <<GP
 set terminal pngcairo size 1200,600 noenhanced
 set output "$CHART"
-set title "Keel / etcd 3.4, 3-member clusters (medians of $ROUNDS rounds; 1 = parity, log scale)"
+set title "Keel / etcd 3.4, $( (( SIZE == 1 )) && echo "single members" || echo "$SIZE-member clusters") (medians of $ROUNDS rounds; 1 = parity, log scale)"
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1
@@ -303,8 +336,8 @@ GP
 else
     echo "gnuplot not installed: no chart (scripts/install-deps.sh installs it)" >&2
 fi
-cp "$RAW" "$RESULTS/bench-cluster-$STAMP.tsv"
-cp "$LARGE" "$RESULTS/bench-cluster-$STAMP-large.tsv"
+cp "$RAW" "$RESULTS/$NAME.tsv"
+cp "$LARGE" "$RESULTS/$NAME-large.tsv"
 echo "report: $REPORT"
 # Failed requests make the numbers meaningless: say so through the exit status.
 failed=$(awk -F'\t' 'NR > 1 { sum += $9 } END { print sum + 0 }' "$RAW")

@@ -14,11 +14,11 @@ BENCH=$BIN/benchmark
 [[ -x "$SERVER" && -x "$BENCH" ]] || { echo "missing $SERVER or $BENCH (build them first)" >&2; exit 1; }
 
 WORK=$(mktemp -d /tmp/keel-bench-smoke.XXXXXX)
-read -r CPORT PPORT < <(python3 -c '
+read -r CPORT PPORT DEADPORT < <(python3 -c '
 import socket
-a, b = socket.socket(), socket.socket()
-a.bind(("127.0.0.1", 0)); b.bind(("127.0.0.1", 0))
-print(a.getsockname()[1], b.getsockname()[1])')
+s = [socket.socket() for _ in range(3)]
+for x in s: x.bind(("127.0.0.1", 0))
+print(*(x.getsockname()[1] for x in s))')
 "$SERVER" --name smoke --data-dir "$WORK/data" \
     --listen-client-urls "http://127.0.0.1:$CPORT" --advertise-client-urls "http://127.0.0.1:$CPORT" \
     --listen-peer-urls "http://127.0.0.1:$PPORT" --initial-advertise-peer-urls "http://127.0.0.1:$PPORT" \
@@ -54,6 +54,7 @@ check() {
 
 check "put 200" '.requests == 200 and .errors == 0' put --total 200 --clients 10 --conns 2 --key-space-size 1000
 check "range l" '.requests == 50 and .errors == 0' range smoke --total 50 --clients 5
+check "range --total 1" '.requests == 1 and .errors == 0' range smoke --total 1 --clients 5 --conns 3
 check "range s" '.requests == 50 and .errors == 0' range smoke --consistency s --total 50 --clients 5
 check "txn-put" '.requests == 50 and .errors == 0' txn-put --total 50 --clients 5 --txn-ops 3 --sequential-keys --key-space-size 100000
 check "txn-mixed" '.requests == 100 and .errors == 0 and (.parts.read.requests + .parts.write.requests) == 100' \
@@ -65,6 +66,16 @@ check "watch" '.errors == 0 and .parts.creation.requests == 20 and .requests > 0
 check "watch-latency" '.requests == 200 and .errors == 0' watch-latency --clients 20 --conns 2 --put-total 10 --put-rate 100
 # Gets run only while the watchers catch up, so a fast server may finish before one Get returns.
 check "watch-get" '.errors == 0 and .requests >= 0' watch-get --watchers 500 --streams 2 --events 8
+
+# Nothing listening: a clear error and exit status 1, at once (not a hang, not a trap).
+status=0
+out=$(timeout 20 "$BENCH" --endpoints "127.0.0.1:$DEADPORT" --json range smoke --total 1 2>&1) || status=$?
+if (( status == 1 )) && [[ "$out" == *"cannot connect to 127.0.0.1:$DEADPORT"* ]]; then
+    echo "ok   unreachable endpoint: exit 1, ${out%%$'\n'*}"
+else
+    echo "FAIL unreachable endpoint: status $status, ${out:-no output}" >&2
+    failures=$((failures + 1))
+fi
 
 if (( failures > 0 )); then
     echo "$failures benchmark smoke checks failed; server log:" >&2

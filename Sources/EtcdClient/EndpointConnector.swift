@@ -153,6 +153,15 @@ final class EndpointConnector {
         }
     }
 
+    /// Every waiting request fails with the last connect error (see `EtcdClientConfig.failFast`).
+    private func failWaiters(_ reason: String) {
+        let failed = waiters
+        waiters.removeAll()
+        var error = EtcdError(code: .unavailable, message: reason, neverConnected: true)
+        error.lastConnectError = reason
+        for id in failed.keys.sorted() { failed[id]?(.failure(error)) }
+    }
+
     private func withConnectionAgain(_ waiter: @escaping Waiter) {
         withConnection(deadline: nil, waiter)
     }
@@ -167,6 +176,7 @@ final class EndpointConnector {
         guard !waiters.isEmpty else { return }
         if failuresThisRound >= config.endpoints.count {
             failuresThisRound = 0
+            if config.failFast { return failWaiters(reason) }
             loop.schedule(afterMilliseconds: config.reconnectBackoffMilliseconds) { [weak self] in
                 guard let self, !self.waiters.isEmpty else { return }
                 self.startConnecting()

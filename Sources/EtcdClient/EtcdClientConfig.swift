@@ -16,6 +16,10 @@ public struct EtcdClientConfig: Sendable {
     /// call and refreshed once when the server calls it invalid or stale.
     public var username: String? = nil
     public var password = ""
+    /// Fail the requests waiting for a connection as soon as every endpoint refused one connect
+    /// attempt in a row (grpc-go's fail-fast calls), instead of redialling until their deadline.
+    /// For tools that must report an unreachable cluster rather than wait for it (benchmark).
+    public var failFast = false
 
     public init(endpoints: [Endpoint], dialTimeoutMilliseconds: UInt64 = 2000,
                 requestTimeoutMilliseconds: UInt64? = 5000, reconnectBackoffMilliseconds: UInt64 = 100) {

@@ -9,6 +9,11 @@ struct Options {
     var clients = 1
     var conns = 1
     var json = false
+    /// How long the tool waits to reach the endpoints before it gives up (etcd's --dial-timeout);
+    /// a benchmark that cannot connect must fail, not hang.
+    var dialTimeoutMilliseconds: UInt64 = 2000
+    /// Full floating-point precision in the text summary (etcd's --precise).
+    var precise = false
     var total = 10000
     /// nil: the command's own default (etcd's watch commands use 32, the others 8).
     var keySizeFlag: Int?
@@ -40,7 +45,7 @@ struct Options {
     var valSize: Int { valSizeFlag ?? (command == "watch-latency" ? 32 : 8) }
 
     /// Flags that take no value.
-    static let booleanFlags: Set<String> = ["json", "sequential-keys", "prefix", "help", "h"]
+    static let booleanFlags: Set<String> = ["json", "sequential-keys", "prefix", "precise", "help", "h"]
 
     static func parse(_ arguments: [String]) -> Options {
         var options = Options()
@@ -77,15 +82,23 @@ struct Options {
         case "json": json = on
         case "sequential-keys": sequentialKeys = on
         case "prefix": watchPrefix = on
+        case "precise": precise = on
         default: printUsage(); exit(0)
         }
     }
 
     private mutating func set(_ name: String, _ value: String) {
         switch name {
-        case "endpoints": endpoints = value.split(separator: ",").map(String.init)
+        case "endpoints":
+            endpoints = value.split(separator: ",").map { String($0).trimmingSpaces() }.filter { !$0.isEmpty }
+            guard !endpoints.isEmpty else { usageError("--endpoints needs at least one endpoint") }
         case "clients": clients = Options.positive(name, value)
         case "conns": conns = Options.positive(name, value)
+        case "dial-timeout":
+            guard let milliseconds = parseDuration(value), milliseconds > 0 else {
+                usageError("invalid value \"\(value)\" for --dial-timeout (e.g. 2s, 500ms)")
+            }
+            dialTimeoutMilliseconds = milliseconds
         case "total": total = Options.positive(name, value)
         case "key-size": keySizeFlag = Options.positive(name, value)
         case "val-size": valSizeFlag = Options.nonNegative(name, value)
@@ -161,9 +174,31 @@ func printUsage() {
       --endpoints  comma-separated endpoints (default 127.0.0.1:2379)
       --clients    concurrent clients, each with one request in flight (default 1)
       --conns      gRPC connections the clients share (default 1)
+      --dial-timeout  how long to wait for the endpoints before failing (default 2s)
       --json       print the summary as one JSON object
+      --precise    full floating-point precision in the summary
 
     """)
+}
+
+extension String {
+    func trimmingSpaces() -> String {
+        String(drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
+    }
+}
+
+/// A Go-style duration ("2s", "500ms", "1m", "1.5s") or bare seconds, in milliseconds.
+func parseDuration(_ text: String) -> UInt64? {
+    let units: [(suffix: String, milliseconds: Double)] = [("ms", 1), ("s", 1000), ("m", 60_000), ("h", 3_600_000)]
+    var number = Substring(text)
+    var scale = 1000.0
+    for unit in units where text.hasSuffix(unit.suffix) {
+        number = text.dropLast(unit.suffix.count)
+        scale = unit.milliseconds
+        break
+    }
+    guard let value = Double(number), value.isFinite, value >= 0, value * scale < 1e12 else { return nil }
+    return UInt64((value * scale).rounded())
 }
 
 /// Writes text to standard error (unbuffered, so progress redraws show at once).

@@ -18,6 +18,8 @@ struct RunResult {
     var elapsedNanoseconds: UInt64
     /// Per-kind results when the workload reports several summaries, in first-seen order.
     var parts: [RunPart] = []
+    /// Why the run stopped before `--total` requests (the cluster became unreachable).
+    var abortReason: String?
 
     init(latencies: Histogram<UInt64> = RunResult.emptyHistogram(), errors: [String: Int] = [:], elapsedNanoseconds: UInt64 = 0) {
         self.latencies = latencies
@@ -58,6 +60,8 @@ final class Runner {
 
     private var issued = 0
     private var finished = 0
+    /// Set when the cluster became unreachable mid-run: no new requests are issued.
+    private(set) var abortReason: String?
     private var startNanoseconds: UInt64 = 0
     private var overall = RunResult()
     private var byKind: [String: RunResult] = [:]
@@ -78,9 +82,11 @@ final class Runner {
     func run() -> RunResult {
         warmUp()
         loop.run()
-        let elapsed = monotonicNanoseconds() - startNanoseconds
+        let now = monotonicNanoseconds()
+        let elapsed = startNanoseconds == 0 || now < startNanoseconds ? 0 : now - startNanoseconds
         var result = overall
         result.elapsedNanoseconds = elapsed
+        result.abortReason = abortReason
         result.parts = kindOrder.map { kind in
             var part = byKind[kind]!
             part.elapsedNanoseconds = elapsed
@@ -89,29 +95,15 @@ final class Runner {
         return result
     }
 
-    /// Connects every connection (one Status call each) before the clock starts, as etcd's
-    /// benchmark dials its clients before sending; then starts every client.
+    /// Connects every connection before the clock starts, then starts every client.
     private func warmUp() {
-        var pending = connections.count
-        for connection in connections {
-            connection.call(EtcdRPCs.status, Etcdserverpb_StatusRequest(), timeout: .unlimited) { [self] result in
-                if case .failure(let error) = result {
-                    writeStderr("Error: \(error.description)\n")
-                    exit(1)
-                }
-                pending -= 1
-                if pending == 0 { prepareWorkload() }
-            }
-        }
+        connectAll(connections) { [self] in prepareWorkload() }
     }
 
     private func prepareWorkload() {
-        workload.prepare(clients: min(clients, total), connections: connections) { [self] error in
-            if let error {
-                writeStderr("Error: \(error.description)\n")
-                exit(1)
-            }
-            startClients()
+        workload.prepare(clients: min(clients, total), connections: connections) { error in
+            if let error { fatalBenchmarkError(error.description) }
+            self.startClients()
         }
     }
 
@@ -126,7 +118,7 @@ final class Runner {
     }
 
     private func issueNext(client: Int) {
-        guard issued < total else { return }
+        guard issued < total, abortReason == nil else { return }
         let index = issued
         issued += 1
         let delay = rateDelayMilliseconds(index)
@@ -140,17 +132,21 @@ final class Runner {
     /// With `--rate`, request i may start no earlier than i/rate seconds after the start.
     private func rateDelayMilliseconds(_ index: Int) -> UInt64 {
         guard rate > 0 else { return 0 }
-        let due = startNanoseconds + UInt64(index) * 1_000_000_000 / UInt64(rate)
-        let now = monotonicNanoseconds()
-        return due > now ? (due - now + 999_999) / 1_000_000 : 0
+        // In floating point: index × 10⁹ overflows UInt64 for very large --total.
+        let dueAfterStart = Double(index) * 1e9 / Double(rate)
+        let sinceStart = Double(monotonicNanoseconds() - startNanoseconds)
+        return dueAfterStart > sinceStart ? UInt64(((dueAfterStart - sinceStart) / 1e6).rounded(.up)) : 0
     }
 
     private func send(_ index: Int, client: Int) {
         let started = monotonicNanoseconds()
         let kind = workload.kind(of: index)
         workload.send(index, client: client, on: connection(of: client)) { [self] error in
-            let took = (monotonicNanoseconds() - started) / 1000
-            record(kind: kind, microseconds: took, error: error)
+            record(kind: kind, microseconds: microseconds(from: started, to: monotonicNanoseconds()), error: error)
+            if let error, error.neverConnected, abortReason == nil {
+                // Every endpoint refused a connection: the rest would fail the same way.
+                abortReason = unreachableMessage(connection(of: client).config.endpoints, error)
+            }
             completed(client: client)
         }
     }
@@ -168,7 +164,7 @@ final class Runner {
     private func completed(client: Int) {
         finished += 1
         progress?.update(finished)
-        if finished == total {
+        if finished == issued && (issued == total || abortReason != nil) {
             progress?.finish()
             for connection in connections { connection.close() }
             loop.stop()
@@ -184,12 +180,12 @@ final class ProgressBar {
     private var lastPercent = -1
 
     init?(total: Int) {
-        guard isatty(STDERR_FILENO) != 0 else { return nil }
+        guard isatty(STDERR_FILENO) != 0, total > 0 else { return nil }
         self.total = total
     }
 
     func update(_ done: Int) {
-        let percent = done * 100 / total
+        let percent = min(done, total) * 100 / total
         guard percent != lastPercent else { return }
         lastPercent = percent
         let width = 50

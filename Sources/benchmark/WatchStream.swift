@@ -90,34 +90,5 @@ final class WatchStream {
     }
 }
 
-/// Dials every connection (one Status call each), then calls `ready`; exits on failure.
-func connectAll(_ connections: [EtcdConnection], _ ready: @escaping () -> Void) {
-    var pending = connections.count
-    for connection in connections {
-        connection.call(EtcdRPCs.status, Etcdserverpb_StatusRequest(), timeout: .unlimited) { result in
-            if case .failure(let error) = result { fatalBenchmarkError(error.description) }
-            pending -= 1
-            if pending == 0 { ready() }
-        }
-    }
-}
-
-func fatalBenchmarkError(_ message: String) -> Never {
-    writeStderr("Error: \(message)\n")
-    exit(1)
-}
-
 /// Microseconds between two monotonic nanosecond stamps.
 func microseconds(from start: UInt64, to end: UInt64) -> UInt64 { end > start ? (end - start) / 1000 : 0 }
-
-/// `count` connections; connection i starts at endpoint i mod n (as etcd's benchmark dials its
-/// connections round-robin), so a multi-endpoint run spreads its load over the cluster.
-func makeConnections(_ count: Int, loop: EventLoop, config: EtcdClientConfig) -> [EtcdConnection] {
-    let endpoints = config.endpoints
-    return (0..<count).map { i in
-        var rotated = config
-        let first = i % endpoints.count
-        rotated.endpoints = Array(endpoints[first...] + endpoints[..<first])
-        return EtcdConnection(loop: loop, config: rotated)
-    }
-}

@@ -21,7 +21,13 @@ do {
     writeStderr("Error: \(error)\n")
     exit(1)
 }
-let config = EtcdClientConfig(endpoints: endpoints, requestTimeoutMilliseconds: nil)
+// No request deadline (etcd's benchmark has none), but an unreachable cluster fails fast.
+let config = {
+    var config = EtcdClientConfig(endpoints: endpoints, dialTimeoutMilliseconds: options.dialTimeoutMilliseconds,
+                                  requestTimeoutMilliseconds: nil)
+    config.failFast = true
+    return config
+}()
 
 /// Runs a closed-loop workload (every client keeps one request in flight) to `--total`.
 func runClosedLoop(_ workload: any Workload) -> RunResult {
@@ -76,4 +82,9 @@ case "":
 default:
     usageError("unknown command \"\(options.command)\"")
 }
-printReport(result, json: options.json, title: partTitle)
+printReport(result, json: options.json, precise: options.precise, title: partTitle)
+// A run that measured nothing, or stopped early, must not pass for a measurement.
+if let failure = runFailure(result) {
+    writeStderr("Error: \(failure)\n")
+    exit(1)
+}
