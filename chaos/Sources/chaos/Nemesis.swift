@@ -10,6 +10,7 @@ enum FaultKind: String, CaseIterable, Sendable, Codable {
     case majorityMinority
     case oneWayFromLeader, oneWayToLeader
     case delay, drop, resetLinks
+    case clockSkewLeader, clockSkewFollower
 
     /// Faults on peer links make no sense with one member.
     var needsPeers: Bool {

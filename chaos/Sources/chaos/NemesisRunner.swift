@@ -13,11 +13,13 @@ struct FaultEvent: Codable, Sendable {
 
 /// Runs a schedule against a cluster on the orchestrating thread: apply, hold, heal.
 final class NemesisRunner {
-    private let cluster: ChaosCluster
-    private let clock: MonotonicClock
+    let cluster: ChaosCluster
+    let clock: MonotonicClock
     private(set) var events: [FaultEvent] = []
     private var killed: Set<Int> = []
     private var paused: Set<Int> = []
+    /// Clock faults so far (NemesisRunner+Clock.swift), for the lease checker's allowance.
+    var clockWindows: [ClockAllowance.Window] = []
 
     init(cluster: ChaosCluster, clock: MonotonicClock) {
         self.cluster = cluster
@@ -93,6 +95,9 @@ final class NemesisRunner {
             cluster.withProxy { proxy in for l in links { proxy.reset(l) } }
             targets = (0..<n).map { $0 }
             detail = "every peer connection reset"
+        case .clockSkewLeader, .clockSkewFollower:
+            targets = [step.kind == .clockSkewLeader ? leader : follower]
+            detail = skewClock(targets[0], pick: step.pick)
         }
         return FaultEvent(atSeconds: at, kind: step.kind, targets: targets.map { "m\($0 + 1)" }, detail: detail)
     }
@@ -138,6 +143,7 @@ final class NemesisRunner {
     /// Undoes everything: links healed, paused members continued, stopped members restarted.
     func healAll() {
         cluster.withProxy { $0.healAll() }
+        healClocks()
         for t in paused.sorted() { cluster.members[t].signal(SIGCONT) }
         paused.removeAll()
         for t in killed.sorted() where !cluster.members[t].isRunning {
