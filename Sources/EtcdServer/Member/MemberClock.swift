@@ -45,40 +45,57 @@ final class MemberClock {
         log.warn("member clock is under test control", ["path": .string(control!.path)])
         control!.reload(realMilliseconds: loop.nowMilliseconds, log: log)
         var account = TickAccount(heartbeatMilliseconds: heartbeatMilliseconds, maxTicksAtOnce: maxTicksAtOnce,
-                                  startMilliseconds: nowMilliseconds)
+                                  realMilliseconds: loop.nowMilliseconds, jumpedMilliseconds: control!.time.jumpedMilliseconds)
         let reloader = loop.scheduleRepeating(everyMilliseconds: Self.reloadEveryMilliseconds) { [unowned self] in
             control?.reload(realMilliseconds: loop.nowMilliseconds, log: log)
         }
         let ticker = loop.scheduleRepeating(everyMilliseconds: max(1, heartbeatMilliseconds / 5)) { [unowned self] in
-            let owed = account.take(nowMilliseconds: nowMilliseconds)
+            guard let time = control?.time else { return }
+            let owed = account.take(realMilliseconds: loop.nowMilliseconds, rate: time.skew.rate,
+                                    jumpedMilliseconds: time.jumpedMilliseconds)
             if owed > 0 { tick(owed) }
         }
         return [reloader, ticker]
     }
 }
 
-/// Raft ticks owed by a clock that may run fast, slow or jump: one per elapsed heartbeat.
+/// Raft ticks owed by a clock that may run fast, slow or jump: one per heartbeat of member
+/// time. Like the plain repeating timer it replaces, a stall of the loop itself (the process
+/// paused or starved) credits at most one heartbeat: only the skew makes ticks come faster,
+/// not a late timer. A jump is credited in full, at most `maxTicksAtOnce` ticks at once (a
+/// jump longer than an election timeout looks like one election timeout passing).
 struct TickAccount {
     let heartbeatMilliseconds: UInt64
     let maxTicksAtOnce: Int
-    private(set) var paidUntilMilliseconds: UInt64
+    private var lastReal: UInt64
+    private var lastJumped: UInt64
+    /// Member milliseconds credited but not yet paid out as ticks.
+    private(set) var creditMilliseconds: Double = 0
 
-    init(heartbeatMilliseconds: UInt64, maxTicksAtOnce: Int, startMilliseconds: UInt64) {
+    init(heartbeatMilliseconds: UInt64, maxTicksAtOnce: Int, realMilliseconds: UInt64, jumpedMilliseconds: UInt64 = 0) {
         precondition(heartbeatMilliseconds > 0 && maxTicksAtOnce > 0, "a tick needs a positive interval and payout")
         self.heartbeatMilliseconds = heartbeatMilliseconds
         self.maxTicksAtOnce = maxTicksAtOnce
-        paidUntilMilliseconds = startMilliseconds
+        lastReal = realMilliseconds
+        lastJumped = jumpedMilliseconds
     }
 
-    mutating func take(nowMilliseconds now: UInt64) -> Int {
-        guard now > paidUntilMilliseconds else { return 0 }
-        let owed = (now - paidUntilMilliseconds) / heartbeatMilliseconds
-        if owed > UInt64(maxTicksAtOnce) {
-            paidUntilMilliseconds = now  // the rest of a long jump is forgiven
+    /// The ticks owed now, given the real time, the clock's current rate and the total of its
+    /// jumps so far.
+    mutating func take(realMilliseconds real: UInt64, rate: Double, jumpedMilliseconds jumped: UInt64) -> Int {
+        let elapsed = real > lastReal ? min(real - lastReal, heartbeatMilliseconds) : 0
+        let jump = jumped > lastJumped ? jumped - lastJumped : 0
+        lastReal = max(lastReal, real)
+        lastJumped = max(lastJumped, jumped)
+        creditMilliseconds += Double(elapsed) * rate + Double(jump)
+        let owed = Int(creditMilliseconds / Double(heartbeatMilliseconds))
+        guard owed > 0 else { return 0 }
+        if owed > maxTicksAtOnce {
+            creditMilliseconds = 0  // the rest of a long jump is forgiven
             return maxTicksAtOnce
         }
-        paidUntilMilliseconds += owed * heartbeatMilliseconds
-        return Int(owed)
+        creditMilliseconds -= Double(owed * Int(heartbeatMilliseconds))
+        return owed
     }
 }
 
@@ -138,6 +155,8 @@ struct SkewedTime: Equatable {
     private(set) var anchorReal: UInt64
     private(set) var anchorMember: UInt64
     private(set) var skew: ClockSkew
+    /// The total of the forward jumps made since the baseline.
+    private(set) var jumpedMilliseconds: UInt64 = 0
 
     /// Starts equal to real time with `skew.rate`; `skew.offsetMilliseconds` is the baseline
     /// (what was already jumped before this process started counts as done).
@@ -157,6 +176,7 @@ struct SkewedTime: Equatable {
         let jump = new.offsetMilliseconds > skew.offsetMilliseconds ? new.offsetMilliseconds - skew.offsetMilliseconds : 0
         anchorReal = max(real, anchorReal)
         anchorMember = current + jump
+        jumpedMilliseconds += jump
         skew = ClockSkew(rate: new.rate, offsetMilliseconds: max(new.offsetMilliseconds, skew.offsetMilliseconds))
     }
 }

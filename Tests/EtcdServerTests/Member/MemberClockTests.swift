@@ -40,16 +40,37 @@ import Testing
         t.set(ClockSkew(rate: 1, offsetMilliseconds: 0), real: 3000)  // lower offset: ignored
         #expect(t.now(real: 3000) == 6000)
         #expect(t.skew.offsetMilliseconds == 3000)
+        #expect(t.jumpedMilliseconds == 3000)
     }
 
-    @Test func ticksFollowTheSkewedClockAndAJumpIsCapped() {
-        var ticks = TickAccount(heartbeatMilliseconds: 100, maxTicksAtOnce: 10, startMilliseconds: 0)
-        #expect(ticks.take(nowMilliseconds: 99) == 0)
-        #expect(ticks.take(nowMilliseconds: 250) == 2)
-        #expect(ticks.take(nowMilliseconds: 300) == 1)  // the remainder carried over
-        #expect(ticks.take(nowMilliseconds: 5300) == 10)  // a 5 s jump: one election timeout's worth
-        #expect(ticks.take(nowMilliseconds: 5399) == 0)
-        #expect(ticks.take(nowMilliseconds: 5400) == 1)
+    @Test func ticksFollowTheRateAndAJumpIsCapped() {
+        var ticks = TickAccount(heartbeatMilliseconds: 100, maxTicksAtOnce: 10, realMilliseconds: 0)
+        var real: UInt64 = 0
+        func run(_ milliseconds: UInt64, rate: Double, jumped: UInt64 = 0) -> Int {
+            var total = 0
+            for _ in 0..<(milliseconds / 20) {
+                real += 20
+                total += ticks.take(realMilliseconds: real, rate: rate, jumpedMilliseconds: jumped)
+            }
+            return total
+        }
+        #expect(run(1000, rate: 1) == 10)
+        #expect(run(1000, rate: 1.5) == 15)  // 50 % fast
+        #expect(run(1000, rate: 0.5) == 5)
+        // A 5 s jump pays one election timeout's worth at once, the rest is forgiven.
+        real += 20
+        #expect(ticks.take(realMilliseconds: real, rate: 1, jumpedMilliseconds: 5000) == 10)
+        #expect(run(1000, rate: 1, jumped: 5000) == 10)
+        // A jump shorter than the cap is paid in full.
+        real += 20
+        #expect(ticks.take(realMilliseconds: real, rate: 1, jumpedMilliseconds: 5300) == 3)
+    }
+
+    @Test func aStalledLoopGetsOneTickNotACatchUp() {
+        var ticks = TickAccount(heartbeatMilliseconds: 100, maxTicksAtOnce: 10, realMilliseconds: 0)
+        #expect(ticks.take(realMilliseconds: 3000, rate: 1, jumpedMilliseconds: 0) == 1)  // like a late repeating timer
+        #expect(ticks.take(realMilliseconds: 3050, rate: 1, jumpedMilliseconds: 0) == 0)
+        #expect(ticks.take(realMilliseconds: 3100, rate: 1, jumpedMilliseconds: 0) == 1)
     }
 
     @Test func controlFileBaselinesThenAppliesChangesAndLogsBadContents() throws {
