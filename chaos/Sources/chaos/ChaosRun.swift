@@ -89,6 +89,7 @@ struct ChaosRun {
         // Read the lease keys while they are still renewed, then stop renewing.
         let leaseRecords = EndOfRunProbes.leaseKeys(cluster, loopThread.sync { leases.value.stop() }, clock: clock)
         let leaseVerdict = LeaseChecker.check(leaseRecords, clocks: nemesis.clockAllowance)
+        RunReport.writeLeases(leaseRecords, runDir: runDir)
         summary.faults = nemesis.events
         summary.proxyResets = cluster.proxyResets
         say(String(format: "%6.2fs healed; workload stopped after %d ops; checking", clock.seconds, history.count))

@@ -1,10 +1,10 @@
 import ChaosCheckers
 import Testing
 
+private let s: UInt64 = 1_000_000_000
+
 @Suite("Leases under clock skew: what the skew explains is allowed, nothing more")
 struct ClockAllowanceTests {
-    static let s: UInt64 = 1_000_000_000
-
     // Renewed at 1 s with TTL 4 s, gone at 3.5 s: 2.5 s after the renewal.
     let early = LeaseRecord(lease: 7, key: "l/7", ttlSeconds: 4, aliveFrom: [0, 1 * s], lostAtNanos: 3 * s + s / 2)
 
