@@ -26,8 +26,6 @@ final class MemberClock {
         if let controlPath, !controlPath.isEmpty { control = ClockControl(path: controlPath, realMilliseconds: loop.nowMilliseconds) }
     }
 
-    var isControlled: Bool { control != nil }
-
     var nowMilliseconds: UInt64 {
         guard let control else { return loop.nowMilliseconds }
         return control.time.now(real: loop.nowMilliseconds)
@@ -35,17 +33,18 @@ final class MemberClock {
 
     /// Calls `tick(n)` with the Raft ticks owed, one per `heartbeatMilliseconds` of member time.
     /// Uncontrolled: one plain repeating timer, one tick each. Controlled: the control file is
-    /// re-read every 100 ms and a finer timer pays out ticks by the skewed clock, at most
-    /// `maxTicksAtOnce` per firing (a jump longer than that looks like that many ticks passing).
+    /// re-read every 100 ms (a read of a few bytes on the loop thread, test runs only) and a
+    /// finer timer pays out ticks by the skewed clock (see `TickAccount`).
     func startTicking(heartbeatMilliseconds: UInt64, maxTicksAtOnce: Int, log: Logger,
                       _ tick: @escaping (Int) -> Void) -> [LoopTimer] {
-        guard control != nil else {
+        guard var started = control else {
             return [loop.scheduleRepeating(everyMilliseconds: heartbeatMilliseconds) { tick(1) }]
         }
-        log.warn("member clock is under test control", ["path": .string(control!.path)])
-        control!.reload(realMilliseconds: loop.nowMilliseconds, log: log)
+        log.warn("member clock is under test control", ["path": .string(started.path)])
+        started.reload(realMilliseconds: loop.nowMilliseconds, log: log)
+        control = started
         var account = TickAccount(heartbeatMilliseconds: heartbeatMilliseconds, maxTicksAtOnce: maxTicksAtOnce,
-                                  realMilliseconds: loop.nowMilliseconds, jumpedMilliseconds: control!.time.jumpedMilliseconds)
+                                  realMilliseconds: loop.nowMilliseconds, jumpedMilliseconds: started.time.jumpedMilliseconds)
         let reloader = loop.scheduleRepeating(everyMilliseconds: Self.reloadEveryMilliseconds) { [unowned self] in
             control?.reload(realMilliseconds: loop.nowMilliseconds, log: log)
         }

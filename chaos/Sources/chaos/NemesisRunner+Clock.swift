@@ -9,7 +9,9 @@ struct ClockSkewPlan: Equatable {
     var jumpMilliseconds: UInt64
 
     static let fastRates: ClosedRange<Double> = 1.5...4.0
-    static let slowRates: ClosedRange<Double> = 0.2...0.6
+    /// Down to 0.05: a leader that slow heartbeats less than once per election timeout and is
+    /// voted out, while it still believes it leads (its ReadIndex rounds must then fail).
+    static let slowRates: ClosedRange<Double> = 0.05...0.5
     static let jumps: ClosedRange<UInt64> = 2000...6000
 
     static func draw(pick: UInt64) -> ClockSkewPlan {
