@@ -9,8 +9,8 @@ struct ClockSkewPlan: Equatable {
     var jumpMilliseconds: UInt64
 
     static let fastRates: ClosedRange<Double> = 1.5...4.0
-    /// Down to 0.05: a leader that slow heartbeats less than once per election timeout and is
-    /// voted out, while it still believes it leads (its ReadIndex rounds must then fail).
+    /// Down to 0.05: below 0.1 a leader heartbeats less than once per follower election timeout
+    /// and can be voted out while it still believes it leads (its ReadIndex rounds must fail).
     static let slowRates: ClosedRange<Double> = 0.05...0.5
     static let jumps: ClosedRange<UInt64> = 2000...6000
 
