@@ -66,7 +66,7 @@ struct LeaseService {
         var response = Etcdserverpb_LeaseKeepAliveResponse()
         response.id = request.id
         // etcd answers an unknown lease with TTL 0 rather than an error.
-        response.ttl = (try? member.store.lessor.renew(LeaseID(request.id), nowMilliseconds: member.loop.nowMilliseconds)) ?? 0
+        response.ttl = (try? member.store.lessor.renew(LeaseID(request.id), nowMilliseconds: member.clock.nowMilliseconds)) ?? 0
         response.header = member.header()
         if !stream.send(response) {
             stream.finish(EtcdError.tooManyRequests.status)
@@ -77,7 +77,7 @@ struct LeaseService {
         var response = Etcdserverpb_LeaseTimeToLiveResponse()
         response.header = member.header()
         response.id = r.id
-        guard let info = try? member.store.lessor.timeToLive(LeaseID(r.id), keys: r.keys, nowMilliseconds: member.loop.nowMilliseconds) else {
+        guard let info = try? member.store.lessor.timeToLive(LeaseID(r.id), keys: r.keys, nowMilliseconds: member.clock.nowMilliseconds) else {
             response.ttl = -1  // etcd reports a missing lease as TTL -1
             return response
         }

@@ -13,7 +13,7 @@ extension EtcdMember {
     func authInfo(_ metadata: [(String, String)]) throws(EtcdError) -> AuthInfo? {
         for key in Self.tokenMetadataKeys {
             if let token = metadata.first(where: { $0.0 == key })?.1 {
-                return try store.auth.info(token: token, now: loop.nowMilliseconds)
+                return try store.auth.info(token: token, now: clock.nowMilliseconds)
             }
         }
         if let commonName = CertificateIdentity.commonName(in: metadata) {

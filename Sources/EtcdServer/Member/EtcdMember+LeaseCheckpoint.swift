@@ -9,7 +9,7 @@ extension EtcdMember {
     func checkpointLeases() {
         guard isLeader, let interval = options.leaseCheckpointIntervalMilliseconds else { return }
         // Each lease is due at most once per interval, so nothing is proposed twice meanwhile.
-        let due = store.lessor.dueCheckpoints(nowMilliseconds: loop.nowMilliseconds, intervalMilliseconds: interval)
+        let due = store.lessor.dueCheckpoints(nowMilliseconds: clock.nowMilliseconds, intervalMilliseconds: interval)
         guard !due.isEmpty else { return }
         var request = Etcdserverpb_InternalRaftRequest()
         request.leaseCheckpoint.checkpoints = due.map { item in

@@ -117,7 +117,7 @@ extension EtcdMember {
     /// in the backend reloads here too.
     func reloadFromBackend() {
         store.memberID = memberID.rawValue
-        if isLeader { store.lessor.promote(nowMilliseconds: loop.nowMilliseconds) }
+        if isLeader { store.lessor.promote(nowMilliseconds: clock.nowMilliseconds) }
         reloadMembershipFromBackend()
     }
 

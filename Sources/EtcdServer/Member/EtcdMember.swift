@@ -10,6 +10,8 @@ import Raft
 public final class EtcdMember {
     public let options: MemberOptions
     public let loop: EventLoop
+    /// Time for Raft ticks, leases and auto-compaction (see MemberClock.swift).
+    let clock: MemberClock
     let log: Logger
     /// Replaced (same watch hub) when a snapshot from the leader is installed.
     public internal(set) var store: KVStore
@@ -69,6 +71,7 @@ public final class EtcdMember {
     public init(options: MemberOptions, loop: EventLoop, log: Logger) throws {
         self.options = options
         self.loop = loop
+        clock = MemberClock(loop: loop)
         self.log = log
         try FileManager.default.createDirectory(atPath: options.snapDirectory, withIntermediateDirectories: true)
         raftLog = try DurableRaftLog.open(directory: options.resolvedWALDirectory)
@@ -159,10 +162,11 @@ public final class EtcdMember {
     public func start() {
         // Timer callbacks that give Raft work ask for a check phase, so that `pump` runs this
         // loop turn rather than after the next I/O event.
-        timers.append(loop.scheduleRepeating(everyMilliseconds: options.heartbeatIntervalMilliseconds) { [unowned self] in
-            node.tick()
+        timers += clock.startTicking(heartbeatMilliseconds: options.heartbeatIntervalMilliseconds,
+                                     maxTicksAtOnce: options.electionTicks, log: log) { [unowned self] ticks in
+            for _ in 0..<ticks { node.tick() }
             loop.requestCheckPhase()
-        })
+        }
         timers.append(loop.scheduleRepeating(everyMilliseconds: 100) { [unowned self] in expireRequests() })
         // etcd retries a ReadIndex request it got no answer for after 500 ms (the request or
         // its answer may have been dropped on the way to or from the leader).
@@ -405,7 +409,7 @@ public final class EtcdMember {
             log.info("raft.node elected leader", ["leader-id": .string(hex(soft.leader)), "term": .int(Int64(term.rawValue))])
         }
         if soft.leader == memberID {
-            store.lessor.promote(nowMilliseconds: loop.nowMilliseconds)
+            store.lessor.promote(nowMilliseconds: clock.nowMilliseconds)
         } else if !Canary.deposedLeaderRevokesLeases.isArmed {
             store.lessor.demote()
         }
@@ -480,14 +484,14 @@ public final class EtcdMember {
             return
         }
         if request.hasLeaseRevoke { revokingLeases.remove(request.leaseRevoke.id) }
-        let result = store.apply(request, index: entry.index.rawValue, nowMilliseconds: loop.nowMilliseconds)
+        let result = store.apply(request, index: entry.index.rawValue, nowMilliseconds: clock.nowMilliseconds)
         proposals.take(id: request.header.id, fingerprint: CRC32Castagnoli.checksum(entry.data))?(.success(.store(result)))
     }
 
     /// `applyNormal` for an entry `RaftEntryDecoder` decoded (no InternalRaftRequest built).
     private func applyDecoded(_ decoded: RaftEntryDecoder.Decoded, _ entry: Entry) {
         if case .leaseRevoke(let revoke) = decoded.operation { revokingLeases.remove(revoke.id) }
-        let result = store.apply(decoded.operation, index: entry.index.rawValue, nowMilliseconds: loop.nowMilliseconds)
+        let result = store.apply(decoded.operation, index: entry.index.rawValue, nowMilliseconds: clock.nowMilliseconds)
         proposals.take(id: decoded.requestID, fingerprint: CRC32Castagnoli.checksum(entry.data))?(.success(.store(result)))
     }
 
@@ -568,7 +572,7 @@ public final class EtcdMember {
     private func autoCompact() {
         defer { loop.requestCheckPhase() }
         guard isLeader,
-              let revision = autoCompactor.decide(nowMilliseconds: loop.nowMilliseconds, currentRevision: store.currentRevision)
+              let revision = autoCompactor.decide(nowMilliseconds: clock.nowMilliseconds, currentRevision: store.currentRevision)
         else { return }
         var request = Etcdserverpb_InternalRaftRequest()
         request.compaction.revision = revision
@@ -588,7 +592,7 @@ public final class EtcdMember {
     private func revokeExpiredLeases() {
         guard isLeader || Canary.deposedLeaderRevokesLeases.isArmed else { return }
         defer { loop.requestCheckPhase() }
-        for id in store.lessor.expired(nowMilliseconds: loop.nowMilliseconds).map(\.rawValue) where !revokingLeases.contains(id) {
+        for id in store.lessor.expired(nowMilliseconds: clock.nowMilliseconds).map(\.rawValue) where !revokingLeases.contains(id) {
             revokingLeases.insert(id)
             var request = Etcdserverpb_InternalRaftRequest()
             request.leaseRevoke.id = id

@@ -11,6 +11,8 @@ final class ChaosCluster {
     let binary: String
     let token: String
     let environment: [String: String]
+    /// Members get a clock control file (ChaosCluster+Clock.swift) when the scenario skews clocks.
+    var clockControl = false
     let loopThread: LoopThread
     private let proxy: UncheckedBox<FaultProxy>
     private(set) var admin: [EtcdClient] = []
@@ -47,7 +49,7 @@ final class ChaosCluster {
     var endpoints: [Endpoint] { members.map { Endpoint(host: "127.0.0.1", port: $0.clientPort) } }
 
     func start(_ m: MemberProcess) throws {
-        try m.start(binary: binary, initialCluster: initialCluster, token: token, environment: environment)
+        try m.start(binary: binary, initialCluster: initialCluster, token: token, environment: try environment(for: m))
     }
 
     func startAll() throws {

@@ -44,6 +44,7 @@ struct ChaosRun {
             env.merge(options.memberEnvironment) { $1 }
             cluster = try ChaosCluster(size: s.members, runDir: runDir, binary: options.etcdBinary, seed: options.seed,
                                        environment: env, loopThread: loopThread)
+            cluster.clockControl = s.faults.contains { $0.skewsClock }
             try cluster.startAll()
         } catch {
             summary.verdicts = [Verdict(check: "startup", passed: false, detail: "\(error)")]
@@ -101,7 +102,8 @@ struct ChaosRun {
         summary.txns = TxnCounts(txnHistory, keys: s.txnClients > 0 ? Self.txnKeys : 0)
         // Read the lease keys while they are still renewed, then stop renewing.
         let leaseRecords = EndOfRunProbes.leaseKeys(cluster, loopThread.sync { leases.value.stop() }, clock: clock)
-        let leaseVerdict = LeaseChecker.check(leaseRecords)
+        let leaseVerdict = LeaseChecker.check(leaseRecords, clocks: nemesis.clockAllowance)
+        RunReport.writeLeases(leaseRecords, runDir: runDir)
         summary.faults = nemesis.events
         summary.proxyResets = cluster.proxyResets
         say(String(format: "%6.2fs healed; workload stopped after %d ops; checking", clock.seconds, history.count))

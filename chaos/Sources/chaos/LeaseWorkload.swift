@@ -7,10 +7,12 @@ import Foundation
 /// Lease clients during the faults: each grants a lease, attaches one key to it, then sends a
 /// keepalive every second (one at a time, each bounded by a timeout), recording the invoke time
 /// of every keepalive answered with a positive TTL and when an answer said the lease was gone.
-/// Loop thread only.
+/// A client whose lease is gone starts over with a new lease and key, so faults late in a run
+/// (clock skew expiring leases early) still meet live leases. Loop thread only.
 final class LeaseWorkload {
     private struct Client {
         var connection: EtcdConnection
+        let baseKey: String
         var key: String
         var lease: Int64 = 0
         var ttl: Int64 = 0
@@ -18,6 +20,18 @@ final class LeaseWorkload {
         var aliveFrom: [UInt64] = []
         var lostAt: UInt64?
         var attempts = 0
+        /// Leases this client saw end; after each it starts over with a new lease and key.
+        var past: [LeaseRecord] = []
+
+        var record: LeaseRecord { LeaseRecord(lease: lease, key: key, ttlSeconds: ttl, aliveFrom: aliveFrom, lostAtNanos: lostAt) }
+
+        /// The lease ended: keep its record and start over (a new key, so the end-of-run read
+        /// tells the old lease's key, which must be gone, from the new one's).
+        mutating func startOver() {
+            past.append(record)
+            key = "\(baseKey)-\(past.count)"
+            (lease, ttl, attached, aliveFrom, lostAt, attempts) = (0, 0, false, [], nil, 0)
+        }
     }
 
     static let ttlSeconds: Int64 = 4
@@ -37,7 +51,7 @@ final class LeaseWorkload {
             let rotated = Array(endpoints[member...] + endpoints[..<member])
             let config = EtcdClientConfig(endpoints: rotated, dialTimeoutMilliseconds: 500,
                                           requestTimeoutMilliseconds: 1000, reconnectBackoffMilliseconds: 100)
-            clients.append(Client(connection: EtcdConnection(loop: loop, config: config), key: "\(prefix)lease\(i)"))
+            clients.append(Client(connection: EtcdConnection(loop: loop, config: config), baseKey: "\(prefix)lease\(i)", key: "\(prefix)lease\(i)"))
         }
     }
 
@@ -49,9 +63,7 @@ final class LeaseWorkload {
     func stop() -> [LeaseRecord] {
         stopping = true
         for c in clients { c.connection.close() }
-        return clients.filter(\.attached).map { c in
-            LeaseRecord(lease: c.lease, key: c.key, ttlSeconds: c.ttl, aliveFrom: c.aliveFrom, lostAtNanos: c.lostAt)
-        }
+        return clients.flatMap { c in c.past + (c.attached ? [c.record] : []) }
     }
 
     private func retrySetup(_ i: Int, _ step: @escaping (Int) -> Void) {
@@ -89,18 +101,33 @@ final class LeaseWorkload {
         }
     }
 
+    /// A keepalive said the lease is gone: record it and start over with a new lease.
+    private func lost(_ i: Int) {
+        clients[i].lostAt = clock.nanos
+        clients[i].startOver()
+        loop.schedule(afterMilliseconds: 200) { [weak self] in
+            guard let self, !self.stopping else { return }
+            self.grant(i)
+        }
+    }
+
+    /// One keepalive chain per lease: a chain whose lease ended (`generation` behind) stops.
     private func keepAlive(_ i: Int) {
         guard !stopping, clients[i].lostAt == nil else { return }
+        let generation = clients[i].past.count
         let invoked = clock.nanos
         let keeper = clients[i].connection.keepAlive(leaseID: clients[i].lease, once: true,
                                                      timeoutMilliseconds: Self.keepAliveEveryMilliseconds)
         keeper.onResponse = { [weak self] response in
-            guard let self, !self.stopping else { return }
-            if response.ttl > 0 { self.clients[i].aliveFrom.append(invoked) } else { self.clients[i].lostAt = self.clock.nanos }
+            guard let self, !self.stopping, self.clients[i].past.count == generation else { return }
+            if response.ttl > 0 { self.clients[i].aliveFrom.append(invoked) } else { self.lost(i) }
         }
         keeper.onEnd = { [weak self] _ in
-            guard let self else { return }
-            self.loop.schedule(afterMilliseconds: Self.keepAliveEveryMilliseconds) { [weak self] in self?.keepAlive(i) }
+            guard let self, self.clients[i].past.count == generation else { return }
+            self.loop.schedule(afterMilliseconds: Self.keepAliveEveryMilliseconds) { [weak self] in
+                guard let self, self.clients[i].past.count == generation else { return }
+                self.keepAlive(i)
+            }
         }
     }
 }

@@ -13,6 +13,7 @@ enum FaultKind: String, CaseIterable, Sendable, Codable {
     /// One-shot maintenance under load (NemesisRunner+Maintenance): compactions at recent
     /// revisions during the hold, defragmentation of one or every member.
     case compact, defrag
+    case clockSkewLeader, clockSkewFollower
 
     /// Faults on peer links make no sense with one member.
     var needsPeers: Bool {

@@ -20,6 +20,8 @@ final class NemesisRunner {
     private var paused: Set<Int> = []
     /// The store's history, read before each compaction removes part of it.
     let archive: HistoryArchive
+    /// Clock faults so far (NemesisRunner+Clock.swift), for the lease checker's allowance.
+    var clockWindows: [ClockAllowance.Window] = []
 
     init(cluster: ChaosCluster, clock: MonotonicClock, archive: HistoryArchive) {
         self.cluster = cluster
@@ -98,6 +100,9 @@ final class NemesisRunner {
             detail = "every peer connection reset"
         case .compact: (targets, detail) = compactDuringHold(step, via: leader)
         case .defrag: (targets, detail) = defragment(step)
+        case .clockSkewLeader, .clockSkewFollower:
+            targets = [step.kind == .clockSkewLeader ? leader : follower]
+            detail = skewClock(targets[0], pick: step.pick)
         }
         return FaultEvent(atSeconds: at, kind: step.kind, targets: targets.map { "m\($0 + 1)" }, detail: detail)
     }
@@ -143,6 +148,7 @@ final class NemesisRunner {
     /// Undoes everything: links healed, paused members continued, stopped members restarted.
     func healAll() {
         cluster.withProxy { $0.healAll() }
+        healClocks()
         for t in paused.sorted() { cluster.members[t].signal(SIGCONT) }
         paused.removeAll()
         for t in killed.sorted() where !cluster.members[t].isRunning {

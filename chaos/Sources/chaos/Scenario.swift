@@ -45,6 +45,8 @@ struct Scenario: Sendable {
         .init(name: "lock-3", members: 3, faults: [.killLeader, .pauseLeader, .isolateLeader, .pauseFollower], seconds: 30, keys: 2,
               clientsPerKey: 4, summary: "v3lock with fencing by revision, sessions ending while waiting; kill, pause, isolate the leader",
               locks: 2),
+        .init(name: "skew-3", members: 3, faults: [.clockSkewLeader, .clockSkewFollower], seconds: 30, keys: 3, clientsPerKey: 6,
+              summary: "clock of leader or follower fast (1.5-4x), slow (0.05-0.5x) or jumped 2-6s; leases checked with the skew allowed"),
     ]
 
     static let matrix = all.filter { !$0.name.hasPrefix("smoke-") }
