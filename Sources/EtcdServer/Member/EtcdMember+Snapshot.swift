@@ -128,6 +128,7 @@ extension EtcdMember {
         let store = try KVStore(directory: options.snapDirectory, mapSizeBytes: max(8 << 30, Int(options.quotaBackendBytes) * 2),
                                 minLeaseTTLSeconds: minLeaseTTL(options), syncMode: .deferMeta, adoptingWatchers: adoptingWatchers)
         store.quotaBytes = options.quotaBackendBytes
+        if CrashPoints.anyArmed { store.onCompactionPhase = { CrashPoints.hit($0.rawValue) } }
         store.auth.bcryptCost = options.auth.bcryptCost
         store.auth.tokens = try tokenProvider(options.auth)
         return store

@@ -349,6 +349,7 @@ public final class EtcdMember {
     }
 
     private func send(_ messages: [Message]) {
+        if !messages.isEmpty { CrashPoints.hit("raftBeforeSend") }
         var outgoing: [Message] = []
         outgoing.reserveCapacity(messages.count)
         for m in messages where m.to != memberID {
