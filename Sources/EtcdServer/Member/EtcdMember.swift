@@ -306,6 +306,7 @@ public final class EtcdMember {
             later.removeAll { [.append, .heartbeat, .snapshot].contains($0.type) }
         }
         if Canary.ackBeforeFsync.isArmed, rd.snapshot == nil { return acknowledgeBeforeFsync(rd, messages: later) }
+        if Canary.ackAfterWriteBeforeFsync.isArmed, rd.snapshot == nil { return acknowledgeAfterWrite(rd, messages: later) }
         CrashPoints.hit("raftBeforeSave")
         do {
             if let snapshot = rd.snapshot {

@@ -10,11 +10,15 @@ enum FaultKind: String, CaseIterable, Sendable, Codable {
     case majorityMinority
     case oneWayFromLeader, oneWayToLeader
     case delay, drop, resetLinks
+    /// The server crashes itself (NemesisRunner+CrashPoints.swift): at an armed crash point, or
+    /// on SIGUSR2 losing what its WAL had not fsynced.
+    case crashPoint, crashLostUnsynced
 
     /// Faults on peer links make no sense with one member.
     var needsPeers: Bool {
         switch self {
         case .killLeader, .killFollower, .termLeader, .termFollower, .pauseLeader, .pauseFollower, .killQuorum: false
+        case .crashPoint, .crashLostUnsynced: false
         default: true
         }
     }

@@ -13,11 +13,14 @@ struct FaultEvent: Codable, Sendable {
 
 /// Runs a schedule against a cluster on the orchestrating thread: apply, hold, heal.
 final class NemesisRunner {
-    private let cluster: ChaosCluster
-    private let clock: MonotonicClock
+    let cluster: ChaosCluster
+    let clock: MonotonicClock
     private(set) var events: [FaultEvent] = []
-    private var killed: Set<Int> = []
+    /// Members to restart at heal (extensions in other files add to it).
+    var killed: Set<Int> = []
     private var paused: Set<Int> = []
+    /// Members started with a crash point armed: index → the point (NemesisRunner+CrashPoints).
+    var crashArmed: [Int: String] = [:]
 
     init(cluster: ChaosCluster, clock: MonotonicClock) {
         self.cluster = cluster
@@ -41,7 +44,7 @@ final class NemesisRunner {
         if remaining > 0 { usleep(UInt32(remaining * 1_000_000)) }
     }
 
-    private var n: Int { cluster.members.count }
+    var n: Int { cluster.members.count }
 
     /// Candidates other than the leader, ordered; `pick` chooses deterministically among them.
     private func others(than leader: Int) -> [Int] { (0..<n).filter { $0 != leader } }
@@ -93,6 +96,7 @@ final class NemesisRunner {
             cluster.withProxy { proxy in for l in links { proxy.reset(l) } }
             targets = (0..<n).map { $0 }
             detail = "every peer connection reset"
+        case .crashPoint, .crashLostUnsynced: (targets, detail) = applyCrash(step, leader: leader, follower: follower)
         }
         return FaultEvent(atSeconds: at, kind: step.kind, targets: targets.map { "m\($0 + 1)" }, detail: detail)
     }
@@ -137,6 +141,7 @@ final class NemesisRunner {
 
     /// Undoes everything: links healed, paused members continued, stopped members restarted.
     func healAll() {
+        disarmCrashPoints()
         cluster.withProxy { $0.healAll() }
         for t in paused.sorted() { cluster.members[t].signal(SIGCONT) }
         paused.removeAll()

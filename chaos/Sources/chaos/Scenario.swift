@@ -8,6 +8,10 @@ struct Scenario: Sendable {
     var keys: Int
     var clientsPerKey: Int
     var summary: String
+    /// Flags every member starts with (e.g. a small --snapshot-count).
+    var memberFlags: [String] = []
+    /// Environment every member starts with (e.g. a test-only disk fault mode).
+    var memberEnvironment: [String: String] = [:]
 
     static let all: [Scenario] = [
         .init(name: "smoke-kill", members: 3, faults: [.killLeader, .killFollower], seconds: 12, keys: 2, clientsPerKey: 5,
@@ -34,6 +38,16 @@ struct Scenario: Sendable {
               summary: "every fault kind"),
         .init(name: "single-1", members: 1, faults: [.killLeader, .termLeader, .pauseLeader], seconds: 20, keys: 3, clientsPerKey: 6,
               summary: "one member: kill, term, pause"),
+        .init(name: "crashpoints-3", members: 3, faults: [.crashPoint], seconds: 40, keys: 3, clientsPerKey: 6,
+              summary: "a member restarted with a seeded crash point armed dies by itself under load",
+              memberFlags: ["--snapshot-count", "300", "--experimental-snapshot-catchup-entries", "100"]),
+        .init(name: "lostunsynced-3", members: 3, faults: [.crashLostUnsynced, .crashPoint], seconds: 30, keys: 3, clientsPerKey: 6,
+              summary: "crashes that lose what the WAL had not fsynced (torn tail), at SIGUSR2 or a crash point",
+              memberFlags: ["--snapshot-count", "300", "--experimental-snapshot-catchup-entries", "100"],
+              memberEnvironment: ["KEEL_DISK_FAULTS": "lostUnsynced"]),
+        .init(name: "lostunsynced-1", members: 1, faults: [.crashLostUnsynced, .pauseLeader], seconds: 8, keys: 2, clientsPerKey: 5,
+              summary: "smoke-single with SIGKILL replaced by a crash losing unsynced WAL writes",
+              memberEnvironment: ["KEEL_DISK_FAULTS": "lostUnsynced"]),
     ]
 
     static let matrix = all.filter { !$0.name.hasPrefix("smoke-") }
