@@ -15,12 +15,12 @@ struct CrashPointChoice: Sendable {
 
     /// Every point the server has except walAfterCut (a 64 MiB segment is not filled in a run).
     static let all: [CrashPointChoice] = [
-        .init(name: "walAppendBeforeWrite", maxHit: 60), .init(name: "walAppendAfterWrite", maxHit: 60),
-        .init(name: "walSyncBeforeFdatasync", maxHit: 60), .init(name: "walSyncAfterFdatasync", maxHit: 60),
-        .init(name: "raftBeforeSave", maxHit: 60), .init(name: "raftAfterSave", maxHit: 60),
-        .init(name: "raftBeforeSend", maxHit: 80),
-        .init(name: "applyBeforeCommit", maxHit: 8), .init(name: "applyAfterCommit", maxHit: 8),
-        .init(name: "snapshotBeforeSave", maxHit: 2), .init(name: "snapshotAfterSave", maxHit: 2),
+        .init(name: "walAppendBeforeWrite", maxHit: 25), .init(name: "walAppendAfterWrite", maxHit: 25),
+        .init(name: "walSyncBeforeFdatasync", maxHit: 25), .init(name: "walSyncAfterFdatasync", maxHit: 25),
+        .init(name: "raftBeforeSave", maxHit: 25), .init(name: "raftAfterSave", maxHit: 25),
+        .init(name: "raftBeforeSend", maxHit: 25),
+        .init(name: "applyBeforeCommit", maxHit: 4), .init(name: "applyAfterCommit", maxHit: 4),
+        .init(name: "snapshotBeforeSave", maxHit: 1), .init(name: "snapshotAfterSave", maxHit: 1),
         .init(name: "snapshotInstallBeforeSwap", maxHit: 1, snapshotInstall: true),
         .init(name: "snapshotInstallAfterSwap", maxHit: 1, snapshotInstall: true),
         .init(name: "compactAfterSchedule", maxHit: 1, compaction: true),
@@ -56,7 +56,7 @@ extension NemesisRunner {
         m.signal(SIGKILL)
         killed.insert(target)
         // A follower that stays down while the log moves past a snapshot catches up by one.
-        if point.snapshotInstall { usleep(1_500_000) }
+        if point.snapshotInstall { usleep(2_500_000) }
         var extra = ["KEEL_CRASH_POINT": spec]
         if cluster.environment[Self.lostUnsyncedVariable] != nil {
             extra[Self.lostUnsyncedVariable] = "lostUnsynced:\(rng.next() % 1_000_000)"
@@ -109,9 +109,12 @@ extension NemesisRunner {
         return detail + (Self.lastLine(containing: "lostUnsynced", in: m.logPath).map(Self.shortLoss) ?? "died")
     }
 
-    /// Called first thing at heal: a member still running with its crash point armed is killed
-    /// (healAll restarts it without the point); one that died says where.
-    func disarmCrashPoints() {
+    /// Called first thing at heal: a member still running with its crash point armed gets up to
+    /// `graceSeconds` more to reach it (a restarted member spends part of the hold starting and
+    /// catching up), then is killed; healAll restarts it without the point.
+    func disarmCrashPoints(graceSeconds: Double = 3) {
+        let deadline = Date().addingTimeInterval(graceSeconds)
+        while crashArmed.keys.contains(where: { cluster.members[$0].isRunning }) && Date() < deadline { usleep(20_000) }
         for (target, spec) in crashArmed.sorted(by: { $0.key < $1.key }) {
             let m = cluster.members[target]
             if m.isRunning {
