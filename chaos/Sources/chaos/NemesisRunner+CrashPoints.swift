@@ -98,6 +98,9 @@ extension NemesisRunner {
             usleep(UInt32(500_000 + rng.next() % 500_000))
             detail = "restarted with lostUnsynced; "
         }
+        // Until its WAL is open the member has no SIGUSR2 handler, and the signal's default
+        // action would end it like a plain kill.
+        if !waitServing(target, seconds: 5) { detail += "not serving yet; " }
         m.signal(SIGUSR2)
         killed.insert(target)
         let deadline = Date().addingTimeInterval(5)
@@ -127,6 +130,16 @@ extension NemesisRunner {
             killed.insert(target)
         }
         crashArmed.removeAll()
+    }
+
+    /// Bounded wait until the member answers a status request.
+    private func waitServing(_ target: Int, seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        while Date() < deadline {
+            if cluster.members[target].isRunning, (try? cluster.admin[target].status(timeout: .milliseconds(500))) != nil { return true }
+            usleep(50_000)
+        }
+        return false
     }
 
     private func start(_ m: MemberProcess, extra: [String: String]) throws {
