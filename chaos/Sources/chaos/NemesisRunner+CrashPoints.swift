@@ -68,17 +68,24 @@ extension NemesisRunner {
     }
 
     /// Revision 1 is the only compaction the checkers accept (the watchers and the store-history
-    /// reader start there), and only the first request at it runs the phases.
+    /// reader start there), and only the first request at it runs the phases. Retried for a few
+    /// seconds: the member just restarted may have been the leader.
     private func requestCompaction() -> String {
-        for (i, m) in cluster.members.enumerated() where m.isRunning && !m.paused {
-            do {
-                _ = try cluster.admin[i].compact(revision: 1, physical: true, timeout: .milliseconds(2000))
-                return "compaction at revision 1 requested"
-            } catch {
-                return "compaction at revision 1 refused (\(error))"
+        let deadline = Date().addingTimeInterval(4)
+        var last = "no member to request a compaction from"
+        repeat {
+            for (i, m) in cluster.members.enumerated() where m.isRunning && !m.paused {
+                do {
+                    _ = try cluster.admin[i].compact(revision: 1, physical: true, timeout: .milliseconds(1500))
+                    return "compaction at revision 1 requested"
+                } catch {
+                    last = "compaction at revision 1 refused (\(error))"
+                    if "\(error)".contains("compacted") { return last }
+                }
             }
-        }
-        return "no member to request a compaction from"
+            usleep(200_000)
+        } while Date() < deadline
+        return last
     }
 
     /// SIGUSR2 to a member running with the lostUnsynced mode: it zeroes what its WAL had not
