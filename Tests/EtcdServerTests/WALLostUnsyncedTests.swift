@@ -1,5 +1,6 @@
 import Foundation
 import Glibc
+import Raft
 import Testing
 
 @testable import EtcdServer
@@ -110,5 +111,42 @@ import Testing
         #expect(DiskFaults.parse("lostUnsynced:42") == 42)
         #expect(DiskFaults.parse("lostUnsynced:x") == nil)
         #expect(DiskFaults.parse("fsyncFails") == nil)
+    }
+}
+
+/// The member's log over a WAL that lost the tail of an installed snapshot's append.
+@Suite struct DurableRaftLogTornSnapshotTests {
+    @Test func aSnapshotRecordWithoutItsHardStateStillOpens() throws {
+        var template = Array("/tmp/keel-raftlog-torn-XXXXXX".utf8CString)
+        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
+        let root = try #require(made.map { String(cString: $0) })
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let dir = root + "/wal"
+        do {
+            let log = try DurableRaftLog.open(directory: dir)
+            try log.writeIdentity(.init(memberID: NodeID(7), clusterID: 9))
+            try log.append(hardState: HardState(term: 1, vote: NodeID(7), commit: 3),
+                           entries: (1...3).map { Entry(term: 1, index: LogIndex($0)) })
+            try log.sync()
+            try log.appendInstalledSnapshot(SnapshotMetadata(index: 10, term: 2), hardState: HardState(term: 2, commit: 10))
+            try log.sync()
+            log.close()
+        }
+        // Tear the last append right after the snapshot record: its hard state is gone.
+        let segment = try #require(try FileManager.default.contentsOfDirectory(atPath: dir).first { $0.hasSuffix(".wal") })
+        let path = dir + "/" + segment
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: path)))
+        let end = try #require(bytes.lastIndex { $0 != 0 }) + 1
+        let hardStateFrame = WALFrame.frameBytes(payloadCount: RaftCodec.encode(HardState(term: 2, commit: 10)).count)
+        let handle = try #require(FileHandle(forUpdatingAtPath: path))
+        try handle.seek(toOffset: UInt64(end - hardStateFrame + 3))
+        try handle.write(contentsOf: Data(repeating: 0, count: hardStateFrame - 3))
+        try handle.close()
+
+        let reopened = try DurableRaftLog.open(directory: dir)
+        defer { reopened.close() }
+        #expect(reopened.snapshotMetadata?.index == 10)
+        #expect(reopened.hardState == HardState(term: 2, vote: .none, commit: 10))
+        #expect(reopened.storage.firstIndex() == LogIndex(11))
     }
 }
