@@ -43,6 +43,8 @@ public final class KVStore {
     public var quotaBytes: Int64 = KVStore.defaultQuotaBytes
     /// This member's ID, recorded in alarms it raises itself (NOSPACE).
     public var memberID: UInt64 = 0
+    /// Told each phase of a compaction (the server's crash points); nil costs one check.
+    public var onCompactionPhase: ((CompactionPhase) -> Void)?
 
     /// - Parameters:
     ///   - minLeaseTTLSeconds: etcd's minimum lease TTL, ceil(1.5 * election timeout).

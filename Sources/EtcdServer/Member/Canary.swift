@@ -12,6 +12,11 @@ public enum Canary: String, CaseIterable, Sendable {
     /// still in flight. A single member killed in that window forgets writes its clients were
     /// told succeeded (etcd #14370).
     case ackBeforeFsync
+    /// Write a Ready's WAL records at once but fdatasync them 200 ms later, counting the Ready
+    /// as persisted after the write(2): the page cache holds acknowledged writes. A kill -9
+    /// keeps the page cache, so only a crash that loses unsynced writes
+    /// (`KEEL_DISK_FAULTS=lostUnsynced`) shows the bug (etcd #14370 as a power loss sees it).
+    case ackAfterWriteBeforeFsync
     /// A watch created from a start revision after 1 (a client resuming after a reconnect)
     /// starts one revision early, so the last event the client already had comes again: the
     /// duplicate watch event of etcd #15271 / #17247.

@@ -59,9 +59,25 @@ final class DurableRaftLog {
                 throw WALError.unknownRecordType(record.type)
             }
         }
-        if let snapshotMetadata { try storage.applySnapshot(Snapshot(data: [], metadata: snapshotMetadata)) }
+        if let snapshotMetadata {
+            hardState = Self.covering(hardState, snapshotMetadata)
+            try storage.applySnapshot(Snapshot(data: [], metadata: snapshotMetadata))
+        }
         try storage.append(entries)
         storage.setHardState(hardState)
+    }
+
+    /// A snapshot record and the hard state after it go out in one append, and a torn write can
+    /// keep the first without the second (found by the chaos lost-unsynced mode: the member then
+    /// refused to start, "hard state commit out of range"). A snapshot holds committed entries
+    /// only and its term was reached, so the hard state is raised to cover it; a vote of an
+    /// older term does not carry over. Nothing was acted on from the lost record: it was never
+    /// synced.
+    static func covering(_ state: HardState, _ snapshot: SnapshotMetadata) -> HardState {
+        var state = state
+        if state.term < snapshot.term { state = HardState(term: snapshot.term, vote: .none, commit: state.commit) }
+        if state.commit < snapshot.index { state.commit = snapshot.index }
+        return state
     }
 
     /// Writes the member's identity as the first record of a new log, durably.

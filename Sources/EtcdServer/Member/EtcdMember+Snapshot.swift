@@ -129,6 +129,7 @@ extension EtcdMember {
                                 minLeaseTTLSeconds: minLeaseTTL(options), syncMode: .deferMeta, adoptingWatchers: adoptingWatchers)
         store.quotaBytes = options.quotaBackendBytes
         store.watchHub.dropsEventAtCompactionRevision = Canary.dropEventAtCompaction.isArmed
+        if CrashPoints.anyArmed { store.onCompactionPhase = { CrashPoints.hit($0.rawValue) } }
         store.auth.bcryptCost = options.auth.bcryptCost
         store.auth.tokens = try tokenProvider(options.auth)
         return store

@@ -327,6 +327,7 @@ public final class EtcdMember {
             later.removeAll { [.append, .heartbeat, .snapshot].contains($0.type) }
         }
         if Canary.ackBeforeFsync.isArmed, rd.snapshot == nil { return acknowledgeBeforeFsync(rd, messages: later) }
+        if Canary.ackAfterWriteBeforeFsync.isArmed, rd.snapshot == nil { return acknowledgeAfterWrite(rd, messages: later) }
         CrashPoints.hit("raftBeforeSave")
         do {
             if let snapshot = rd.snapshot {
@@ -389,6 +390,7 @@ public final class EtcdMember {
     }
 
     private func send(_ messages: [Message]) {
+        if !messages.isEmpty { CrashPoints.hit("raftBeforeSend") }
         var outgoing: [Message] = []
         outgoing.reserveCapacity(messages.count)
         for m in messages where m.to != memberID {

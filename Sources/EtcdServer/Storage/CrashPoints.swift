@@ -2,7 +2,8 @@ import Glibc
 import Foundation
 
 /// Named places in the durability path where a test can make the process die exactly as
-/// `kill -9` would: no flush, no atexit handlers, no unwinding.
+/// `kill -9` would: no flush, no atexit handlers, no unwinding (and, with
+/// `KEEL_DISK_FAULTS=lostUnsynced`, without what the WAL had not fsynced: `DiskFaults`).
 ///
 /// Set `KEEL_CRASH_POINT=walBeforeSync` to die on the first hit of that point, or
 /// `KEEL_CRASH_POINT=walBeforeSync:3` to die on the third hit. Several points may be given,
@@ -16,6 +17,9 @@ public enum CrashPoints {
     public static let walSyncBeforeFdatasync = "walSyncBeforeFdatasync"
     public static let walSyncAfterFdatasync = "walSyncAfterFdatasync"
     public static let walAfterCut = "walAfterCut"
+
+    /// True when any point is armed (callers that would build a closure per hit check this once).
+    public static var anyArmed: Bool { !armed.isEmpty }
 
     /// The armed points: name → the hit number that kills (1 = first hit).
     static let armed: [String: Int] = parse(ProcessInfo.processInfo.environment["KEEL_CRASH_POINT"] ?? "")
@@ -38,12 +42,7 @@ public enum CrashPoints {
     /// Kills the process with SIGKILL if `name` is armed and this is its fatal hit.
     public static func hit(_ name: String) {
         guard let fatalHit = armed[name] else { return }
-        if hits.increment(name) == fatalHit {
-            let message = "keel: crash point \(name) hit; killing process\n"
-            _ = message.withCString { write(2, $0, strlen($0)) }
-            kill(getpid(), SIGKILL)
-            _exit(137)  // not reached: SIGKILL cannot be caught
-        }
+        if hits.increment(name) == fatalHit { DiskFaults.die("crash point \(name) hit") }
     }
 }
 

@@ -39,6 +39,8 @@ public final class WAL: @unchecked Sendable {
     private var retired: [(fd: Int32, path: String)] = []
     private var directoryDirty = false
     private var failure: WALError?
+    /// The lost-unsynced-writes disk mode's record of what is durable (nil when off).
+    var ledger: UnsyncedWriteLedger? = DiskFaults.ledger
 
     private init(directory: String, segmentBytes: Int, directoryFD: Int32, segments: [WALSegmentName],
                  currentFD: Int32, writeOffset: Int) {
@@ -68,6 +70,7 @@ public final class WAL: @unchecked Sendable {
             }
             var recovery = try WALRecovery(directory: directory, segmentBytes: segmentBytes, directoryFD: dirFD)
             let (records, tail) = try recovery.run()
+            DiskFaults.armTrigger()
             let wal = WAL(directory: directory, segmentBytes: segmentBytes, directoryFD: dirFD,
                           segments: recovery.segments, currentFD: tail.fd, writeOffset: tail.offset)
             return (wal, records)
@@ -110,9 +113,10 @@ public final class WAL: @unchecked Sendable {
         for record in records { WALFrame.encode(record, into: &buffer) }
         CrashPoints.hit(CrashPoints.walAppendBeforeWrite)
         do {
-            try buffer.withUnsafeBytes {
-                try WALFile.pwriteAll(currentFD, $0, at: writeOffset, path: currentPath)
+            let write = { [currentFD, writeOffset, currentPath] in
+                try buffer.withUnsafeBytes { try WALFile.pwriteAll(currentFD, $0, at: writeOffset, path: currentPath) }
             }
+            if let ledger { try ledger.write(currentPath, from: writeOffset, to: writeOffset + buffer.count, write) } else { try write() }
         } catch let error as WALError {
             fail(error)
             throw error
@@ -132,6 +136,7 @@ public final class WAL: @unchecked Sendable {
         let syncDirectory = directoryDirty
         retired = []
         directoryDirty = false
+        let pending = ledger?.pending()  // under `lock`: agrees with `syncDirectory`
         lock.unlock()
 
         CrashPoints.hit(CrashPoints.walSyncBeforeFdatasync)
@@ -147,6 +152,7 @@ public final class WAL: @unchecked Sendable {
             fail(error)
             throw error
         }
+        if let pending { ledger?.markSynced(pending) }
         CrashPoints.hit(CrashPoints.walSyncAfterFdatasync)
     }
 
@@ -164,6 +170,7 @@ public final class WAL: @unchecked Sendable {
             let next = segments[1]
             guard next.firstIndex > 0, next.firstIndex - 1 <= index else { break }
             try WALFile.unlink(directory + "/" + segments[0].fileName)
+            ledger?.forget(directory + "/" + segments[0].fileName)
             segments.removeFirst()
             removed += 1
         }
@@ -203,6 +210,7 @@ public final class WAL: @unchecked Sendable {
         currentFD = fd
         writeOffset = WALSegmentScan.headerBytes
         lock.lock()
+        ledger?.created(currentPath, headerBytes: WALSegmentScan.headerBytes)
         retired.append((oldFD, oldPath))
         syncTarget = (fd, currentPath)
         directoryDirty = true

@@ -13,6 +13,14 @@ extension EtcdIntegration {
             try crashCycles(binary: keel, cycles: 20)
         }
 
+        /// The same with the lost-unsynced-writes disk mode: each crash also loses what the WAL
+        /// had written but not fsynced (a torn tail), as a power loss would. Passes only if
+        /// every acknowledgement came after its fsync.
+        @Test func keelKeepsEveryAcknowledgedWriteWhenUnsyncedWritesAreLost() throws {
+            guard let keel = requireKeelEtcd() else { return }
+            try crashCycles(binary: keel, cycles: 8, environment: ["KEEL_DISK_FAULTS": "lostUnsynced:\(Self.seed)"], crashSignal: SIGUSR2)
+        }
+
         /// Proves the harness on the reference server (fewer cycles: it only checks the test).
         @Test(.enabled(if: IntegrationPaths.referenceEtcdInstalled,
                        "reference etcd 3.4 (/usr/bin/etcd, Debian etcd-server) is not installed"))
@@ -25,10 +33,10 @@ extension EtcdIntegration {
             ProcessInfo.processInfo.environment["KEEL_ITEST_SEED"].flatMap { UInt64($0) } ?? 20_261_126
         }
 
-        private func crashCycles(binary: String, cycles: Int) throws {
+        private func crashCycles(binary: String, cycles: Int, environment: [String: String] = [:], crashSignal: Int32 = SIGKILL) throws {
             let writer = try GoClientCheck.build()
             var random = SplitMix64(seed: Self.seed)
-            let member = try EtcdProcess.start(binary: binary, name: "crash")
+            let member = try EtcdProcess.start(binary: binary, name: "crash", environment: environment)
             defer { member.destroy() }
             var acknowledged: [String] = []
             // Per-cycle counts, kept beside the other outputs: shows the test wrote something.
@@ -41,9 +49,14 @@ extension EtcdIntegration {
             for cycle in 0..<cycles {
                 let prefix = String(format: "crash/%02d/", cycle)
                 let acked = try writeThenKill(member: member, writer: writer, prefix: prefix,
-                                              killAfterMillis: 50 + Int(random.next() % 700))
+                                              killAfterMillis: 50 + Int(random.next() % 700), signal: crashSignal)
                 acknowledged += acked
-                log.append("cycle \(cycle): \(acked.count) acknowledged, then kill -9")
+                log.append("cycle \(cycle): \(acked.count) acknowledged, then \(crashSignal == SIGKILL ? "kill -9" : "signal \(crashSignal)")")
+                if crashSignal == SIGUSR2 {
+                    let tail = member.stderrTail(lines: 5)
+                    #expect(tail.contains("lostUnsynced"), "cycle \(cycle): the member did not apply the lost-unsynced crash:\n\(tail)")
+                    log.append("  " + (tail.split(separator: "\n").last { $0.contains("lostUnsynced") } ?? ""))
+                }
                 try member.launch()
                 let present = try keys(withPrefix: prefix, on: member)
                 let lost = acked.filter { !present.contains($0) }
@@ -68,7 +81,7 @@ extension EtcdIntegration {
         /// Starts the writer, waits for its first acknowledgement, lets it run `killAfterMillis`
         /// more, then SIGKILLs the member and the writer. Returns the acknowledged keys.
         private func writeThenKill(member: EtcdProcess, writer: String, prefix: String,
-                                   killAfterMillis: Int) throws -> [String] {
+                                   killAfterMillis: Int, signal: Int32 = SIGKILL) throws -> [String] {
             let process = try ChildProcess(executable: writer,
                                            arguments: ["-endpoint", member.endpoint, "-mode", "crash-writer",
                                                        "-prefix", prefix, "-duration", "30s"],
@@ -77,7 +90,7 @@ extension EtcdIntegration {
             let deadline = Date().addingTimeInterval(15)
             while process.isRunning && process.currentStdout().isEmpty && Date() < deadline { usleep(5_000) }
             usleep(useconds_t(killAfterMillis * 1_000))
-            member.crash()
+            member.crash(signal: signal)
             // No acknowledgement can arrive after the member died; stop the writer right away.
             process.signal(SIGKILL)
             let result = process.finish(timeout: 10)

@@ -15,6 +15,8 @@ extension EtcdIntegration {
         let peerPort: UInt16
         /// Flags beyond the member's identity, URLs and data dir (e.g. --quota-backend-bytes).
         let extraArguments: [String]
+        /// Variables added to the cleaned environment (e.g. a test-only disk fault mode).
+        let environment: [String: String]
         private(set) var child: ChildProcess?
         /// Every stderr file this member wrote, one per start, oldest first.
         private(set) var stderrPaths: [String] = []
@@ -24,14 +26,16 @@ extension EtcdIntegration {
         var peerURL: String { "http://127.0.0.1:\(peerPort)" }
 
         /// Starts a member with a fresh data dir and waits until it serves reads.
-        static func start(binary: String, name: String = "itest", extraArguments: [String] = []) throws -> EtcdProcess {
-            let member = EtcdProcess(binary: binary, name: name, extraArguments: extraArguments)
+        static func start(binary: String, name: String = "itest", extraArguments: [String] = [],
+                          environment: [String: String] = [:]) throws -> EtcdProcess {
+            let member = EtcdProcess(binary: binary, name: name, extraArguments: extraArguments, environment: environment)
             try member.launch()
             return member
         }
 
-        private init(binary: String, name: String, extraArguments: [String]) {
+        private init(binary: String, name: String, extraArguments: [String], environment: [String: String] = [:]) {
             self.extraArguments = extraArguments
+            self.environment = environment
             self.binary = binary
             self.name = name
             self.dataDir = IntegrationPaths.freshDirectory("data") + "/" + name + ".etcd"
@@ -52,7 +56,7 @@ extension EtcdIntegration {
         func launch() throws {
             precondition(child == nil || child?.isRunning == false, "member already running")
             let process = try ChildProcess(executable: binary, arguments: arguments,
-                                           environment: ChildProcess.cleanEnvironment(),
+                                           environment: ChildProcess.cleanEnvironment(adding: environment),
                                            outputDirectory: URL(fileURLWithPath: dataDir).deletingLastPathComponent().path,
                                            label: "server")
             child = process
@@ -100,10 +104,11 @@ extension EtcdIntegration {
             try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: dataDir).deletingLastPathComponent().path)
         }
 
-        /// kill -9: no chance to flush anything.
-        func crash() {
+        /// kill -9: no chance to flush anything. (`SIGUSR2` with KEEL_DISK_FAULTS=lostUnsynced:
+        /// the member drops what its WAL had not fsynced, then kills itself.)
+        func crash(signal: Int32 = SIGKILL) {
             guard let child else { return }
-            child.signal(SIGKILL)
+            child.signal(signal)
             child.process.waitUntilExit()
         }
 

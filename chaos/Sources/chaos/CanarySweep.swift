@@ -12,6 +12,7 @@ struct CanaryCase {
     static let all: [CanaryCase] = [
         .init(name: "linearizableReadWithoutReadIndex", scenario: "smoke-kill", issue: "etcd #741 (stale read)"),
         .init(name: "ackBeforeFsync", scenario: "smoke-single", issue: "etcd #14370 (ack before WAL fsync)"),
+        .init(name: "ackAfterWriteBeforeFsync", scenario: "lostunsynced-1", issue: "etcd #14370 (ack after write, before fsync; page cache lost)"),
         .init(name: "watchResendAfterReconnect", scenario: "smoke-kill", issue: "etcd #15271/#17247 (duplicate watch event)"),
         .init(name: "progressNotifyAheadOfEvents", scenario: "smoke-kill", issue: "etcd #15220 (progress notify ahead of events)"),
         .init(name: "deposedLeaderRevokesLeases", scenario: "smoke-partition", issue: "etcd #12528 (deposed leader revokes leases)"),

@@ -41,10 +41,12 @@ struct ChaosRun {
         do {
             loopThread = try LoopThread()
             var env = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("ETCD") && !$0.key.hasPrefix("KEEL_") }
+            env.merge(s.memberEnvironment) { $1 }
             env.merge(options.memberEnvironment) { $1 }
             cluster = try ChaosCluster(size: s.members, runDir: runDir, binary: options.etcdBinary, seed: options.seed,
                                        environment: env, loopThread: loopThread)
             cluster.clockControl = s.faults.contains { $0.skewsClock }
+            for m in cluster.members { m.extraArguments = s.memberFlags }
             try cluster.startAll()
         } catch {
             summary.verdicts = [Verdict(check: "startup", passed: false, detail: "\(error)")]

@@ -13,6 +13,8 @@ final class MemberProcess {
     let proxyPort: Int
     let dataDir: String
     let logPath: String
+    /// Flags every start adds (the scenario's, e.g. a small --snapshot-count).
+    var extraArguments: [String] = []
     private var process: Process?
     private(set) var paused = false
     private(set) var starts = 0
@@ -43,7 +45,7 @@ final class MemberProcess {
             "--listen-peer-urls", "http://127.0.0.1:\(peerPort)", "--initial-advertise-peer-urls", advertisedPeerURL,
             "--initial-cluster", initialCluster, "--initial-cluster-token", token,
             "--initial-cluster-state", "new",
-        ]
+        ] + extraArguments
         p.environment = environment
         if !FileManager.default.fileExists(atPath: logPath) {
             _ = FileManager.default.createFile(atPath: logPath, contents: nil)

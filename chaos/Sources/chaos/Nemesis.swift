@@ -14,12 +14,16 @@ enum FaultKind: String, CaseIterable, Sendable, Codable {
     /// revisions during the hold, defragmentation of one or every member.
     case compact, defrag
     case clockSkewLeader, clockSkewFollower
+    /// The server crashes itself (NemesisRunner+CrashPoints.swift): at an armed crash point, or
+    /// on SIGUSR2 losing what its WAL had not fsynced.
+    case crashPoint, crashLostUnsynced
 
     /// Faults on peer links make no sense with one member.
     var needsPeers: Bool {
         switch self {
         case .killLeader, .killFollower, .termLeader, .termFollower, .pauseLeader, .pauseFollower, .killQuorum: false
         case .compact, .defrag: false
+        case .crashPoint, .crashLostUnsynced: false
         default: true
         }
     }

@@ -16,12 +16,15 @@ final class NemesisRunner {
     let cluster: ChaosCluster
     let clock: MonotonicClock
     private(set) var events: [FaultEvent] = []
-    private var killed: Set<Int> = []
+    /// Members to restart at heal (extensions in other files add to it).
+    var killed: Set<Int> = []
     private var paused: Set<Int> = []
     /// The store's history, read before each compaction removes part of it.
     let archive: HistoryArchive
     /// Clock faults so far (NemesisRunner+Clock.swift), for the lease checker's allowance.
     var clockWindows: [ClockAllowance.Window] = []
+    /// Members started with a crash point armed: index → the point (NemesisRunner+CrashPoints).
+    var crashArmed: [Int: String] = [:]
 
     init(cluster: ChaosCluster, clock: MonotonicClock, archive: HistoryArchive) {
         self.cluster = cluster
@@ -103,6 +106,7 @@ final class NemesisRunner {
         case .clockSkewLeader, .clockSkewFollower:
             targets = [step.kind == .clockSkewLeader ? leader : follower]
             detail = skewClock(targets[0], pick: step.pick)
+        case .crashPoint, .crashLostUnsynced: (targets, detail) = applyCrash(step, leader: leader, follower: follower)
         }
         return FaultEvent(atSeconds: at, kind: step.kind, targets: targets.map { "m\($0 + 1)" }, detail: detail)
     }
@@ -147,6 +151,7 @@ final class NemesisRunner {
 
     /// Undoes everything: links healed, paused members continued, stopped members restarted.
     func healAll() {
+        disarmCrashPoints()
         cluster.withProxy { $0.healAll() }
         healClocks()
         for t in paused.sorted() { cluster.members[t].signal(SIGCONT) }

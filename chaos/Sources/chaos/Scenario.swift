@@ -12,6 +12,10 @@ struct Scenario: Sendable {
     var txnClients = 0
     /// Locks of the lock workload (each with LockRun.clientsPerLock clients); 0: none.
     var locks = 0
+    /// Flags every member starts with (e.g. a small --snapshot-count).
+    var memberFlags: [String] = []
+    /// Environment every member starts with (e.g. a test-only disk fault mode).
+    var memberEnvironment: [String: String] = [:]
 
     static let all: [Scenario] = [
         .init(name: "smoke-kill", members: 3, faults: [.killLeader, .killFollower], seconds: 12, keys: 2, clientsPerKey: 5,
@@ -47,6 +51,16 @@ struct Scenario: Sendable {
               locks: 2),
         .init(name: "skew-3", members: 3, faults: [.clockSkewLeader, .clockSkewFollower], seconds: 30, keys: 3, clientsPerKey: 6,
               summary: "clock of leader or follower fast (1.5-4x), slow (0.05-0.5x) or jumped 2-6s; leases checked with the skew allowed"),
+        .init(name: "crashpoints-3", members: 3, faults: [.crashPoint, .compact], seconds: 40, keys: 3, clientsPerKey: 6,
+              summary: "a member restarted with a seeded crash point armed dies by itself under load",
+              memberFlags: ["--snapshot-count", "100", "--experimental-snapshot-catchup-entries", "50"]),
+        .init(name: "lostunsynced-3", members: 3, faults: [.crashLostUnsynced, .crashPoint], seconds: 30, keys: 3, clientsPerKey: 6,
+              summary: "crashes that lose what the WAL had not fsynced (torn tail), at SIGUSR2 or a crash point",
+              memberFlags: ["--snapshot-count", "100", "--experimental-snapshot-catchup-entries", "50"],
+              memberEnvironment: ["KEEL_DISK_FAULTS": "lostUnsynced"]),
+        .init(name: "lostunsynced-1", members: 1, faults: [.crashLostUnsynced, .pauseLeader], seconds: 8, keys: 2, clientsPerKey: 5,
+              summary: "smoke-single with SIGKILL replaced by a crash losing unsynced WAL writes",
+              memberEnvironment: ["KEEL_DISK_FAULTS": "lostUnsynced"]),
     ]
 
     static let matrix = all.filter { !$0.name.hasPrefix("smoke-") }
