@@ -44,6 +44,7 @@ struct ChaosRun {
             env.merge(options.memberEnvironment) { $1 }
             cluster = try ChaosCluster(size: s.members, runDir: runDir, binary: options.etcdBinary, seed: options.seed,
                                        environment: env, loopThread: loopThread)
+            for m in cluster.members { m.extraArguments = s.memberFlags }
             try cluster.startAll()
         } catch {
             summary.verdicts = [Verdict(check: "startup", passed: false, detail: "\(error)")]
@@ -78,13 +79,14 @@ struct ChaosRun {
         })
 
         let nemesis = NemesisRunner(cluster: cluster, clock: clock)
+        nemesis.keyPrefix = keyPrefix
         let steps = NemesisSchedule.make(s, seed: options.seed)
         nemesis.run(steps, log: say)
         let remaining = s.seconds - clock.seconds
         if remaining > 0 { usleep(UInt32(remaining * 1_000_000)) }
         nemesis.healAll()
         let _: Bool = loopThread.await { done in workload.value.stop { done(true) } }
-        let history = loopThread.sync { workload.value.history }.sorted { $0.id < $1.id }
+        let history = (loopThread.sync { workload.value.history } + nemesis.stressHistory).sorted { $0.id < $1.id }
         // Read the lease keys while they are still renewed, then stop renewing.
         let leaseRecords = EndOfRunProbes.leaseKeys(cluster, loopThread.sync { leases.value.stop() }, clock: clock)
         let leaseVerdict = LeaseChecker.check(leaseRecords)
@@ -95,6 +97,8 @@ struct ChaosRun {
         let progress = EndOfRunChecks.progressAfterHeal(EndOfRunProbes.progress(cluster, keyPrefix: keyPrefix, seconds: 30))
         let (revision, hashes) = EndOfRunProbes.hashes(cluster, seconds: 20)
         let hashVerdict = EndOfRunChecks.hashesAgree(revision: revision, hashes)
+        let membershipVerdicts = [MembershipChecker.check(EndOfRunProbes.membership(cluster, seconds: 15), expectedNames: cluster.members.map(\.name)),
+                                  nemesis.findingsVerdict]
         let acked = EndOfRunChecks.acknowledgedWrites(history)
         let _: Bool = loopThread.await { done in watchers.value.waitFor(revision: revision, seconds: 20) { done(true) } }
         let recordings = loopThread.sync { watchers.value.stop(lastRevision: revision) }
@@ -116,7 +120,7 @@ struct ChaosRun {
         let injection = Verdict(check: "fault-injection", passed: unattributed == 0,
                                 detail: unattributed == 0 ? "every peer connection attributed to its directed link"
                                     : "\(unattributed) peer connection(s) the proxy could not attribute: link faults may not have applied")
-        summary.verdicts = [lin, progress, hashVerdict, ackVerdict, watchVerdict, liveWatchVerdict, leaseVerdict, injection]
+        summary.verdicts = [lin, progress, hashVerdict, ackVerdict, watchVerdict, liveWatchVerdict, leaseVerdict, injection] + membershipVerdicts
         return finish(summary, cluster: cluster, history: history, say: say)
     }
 

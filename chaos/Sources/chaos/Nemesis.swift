@@ -10,11 +10,15 @@ enum FaultKind: String, CaseIterable, Sendable, Codable {
     case majorityMinority
     case oneWayFromLeader, oneWayToLeader
     case delay, drop, resetLinks
+    // Membership and load (NemesisRunner+Membership.swift, NemesisRunner+Snapshot.swift, NemesisRunner+Stress.swift).
+    case moveLeader, replaceMember, replaceMemberAsLearner
+    case killFollowerUntilSnapshot, killLeaderUntilSnapshot
+    case stress
 
     /// Faults on peer links make no sense with one member.
     var needsPeers: Bool {
         switch self {
-        case .killLeader, .killFollower, .termLeader, .termFollower, .pauseLeader, .pauseFollower, .killQuorum: false
+        case .killLeader, .killFollower, .termLeader, .termFollower, .pauseLeader, .pauseFollower, .killQuorum, .stress: false
         default: true
         }
     }

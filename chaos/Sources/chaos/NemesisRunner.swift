@@ -13,11 +13,19 @@ struct FaultEvent: Codable, Sendable {
 
 /// Runs a schedule against a cluster on the orchestrating thread: apply, hold, heal.
 final class NemesisRunner {
-    private let cluster: ChaosCluster
-    private let clock: MonotonicClock
+    let cluster: ChaosCluster
+    let clock: MonotonicClock
     private(set) var events: [FaultEvent] = []
-    private var killed: Set<Int> = []
+    /// Members to restart at heal (extensions in other files add to it).
+    var killed: Set<Int> = []
     private var paused: Set<Int> = []
+    /// The workload's key prefix (stress clients write under it, so watchers see their events).
+    var keyPrefix = "chaos"
+    /// Operations of the stress clients, checked with the workload's.
+    var stressHistory: [RegisterOperation] = []
+    var stressSteps = 0
+    /// What a step found wrong with the cluster (a re-added member that never caught up...).
+    var findings: [String] = []
 
     init(cluster: ChaosCluster, clock: MonotonicClock) {
         self.cluster = cluster
@@ -41,10 +49,10 @@ final class NemesisRunner {
         if remaining > 0 { usleep(UInt32(remaining * 1_000_000)) }
     }
 
-    private var n: Int { cluster.members.count }
+    var n: Int { cluster.members.count }
 
     /// Candidates other than the leader, ordered; `pick` chooses deterministically among them.
-    private func others(than leader: Int) -> [Int] { (0..<n).filter { $0 != leader } }
+    func others(than leader: Int) -> [Int] { (0..<n).filter { $0 != leader } }
 
     private func apply(_ step: NemesisStep) -> FaultEvent {
         let at = clock.seconds
@@ -93,6 +101,8 @@ final class NemesisRunner {
             cluster.withProxy { proxy in for l in links { proxy.reset(l) } }
             targets = (0..<n).map { $0 }
             detail = "every peer connection reset"
+        case .moveLeader, .replaceMember, .replaceMemberAsLearner, .killFollowerUntilSnapshot, .killLeaderUntilSnapshot, .stress:
+            (targets, detail) = applyExtended(step, leader: leader, follower: follower)
         }
         return FaultEvent(atSeconds: at, kind: step.kind, targets: targets.map { "m\($0 + 1)" }, detail: detail)
     }
@@ -113,7 +123,7 @@ final class NemesisRunner {
         return [leader] + rest.prefix(size - 1)
     }
 
-    private func signal(_ targets: [Int], _ sig: Int32) {
+    func signal(_ targets: [Int], _ sig: Int32) {
         for t in targets {
             cluster.members[t].signal(sig)
             if sig == SIGSTOP { paused.insert(t) } else { killed.insert(t) }

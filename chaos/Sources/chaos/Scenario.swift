@@ -8,6 +8,8 @@ struct Scenario: Sendable {
     var keys: Int
     var clientsPerKey: Int
     var summary: String
+    /// Flags every member starts with (e.g. a small --snapshot-count).
+    var memberFlags: [String] = []
 
     static let all: [Scenario] = [
         .init(name: "smoke-kill", members: 3, faults: [.killLeader, .killFollower], seconds: 12, keys: 2, clientsPerKey: 5,
@@ -34,6 +36,13 @@ struct Scenario: Sendable {
               summary: "every fault kind"),
         .init(name: "single-1", members: 1, faults: [.killLeader, .termLeader, .pauseLeader], seconds: 20, keys: 3, clientsPerKey: 6,
               summary: "one member: kill, term, pause"),
+        .init(name: "membership-3", members: 3, faults: [.replaceMember, .replaceMemberAsLearner, .moveLeader, .killLeader, .killFollower],
+              seconds: 40, keys: 3, clientsPerKey: 6, summary: "remove a follower and add it back (also as a learner, promoted), move leader, SIGKILL"),
+        .init(name: "snapshot-3", members: 3, faults: [.killFollowerUntilSnapshot, .killLeaderUntilSnapshot], seconds: 40, keys: 3,
+              clientsPerKey: 6, summary: "SIGKILL follower or leader until the log passed a snapshot; catch up by snapshot",
+              memberFlags: ["--snapshot-count", "300", "--experimental-snapshot-catchup-entries", "100"]),
+        .init(name: "stress-3", members: 3, faults: [.stress], seconds: 30, keys: 3, clientsPerKey: 6,
+              summary: "no fault: 16 more clients for each step's duration"),
     ]
 
     static let matrix = all.filter { !$0.name.hasPrefix("smoke-") }
