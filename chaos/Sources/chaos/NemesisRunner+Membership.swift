@@ -43,7 +43,9 @@ extension NemesisRunner {
     private func replaceMember(_ target: Int, asLearner: Bool) -> String {
         let m = cluster.members[target]
         guard let oldID = cluster.memberID(of: target) else { return "no member ID for \(m.name)" }
+        let t0 = clock.seconds
         m.signal(SIGQUIT)
+        let quit = clock.seconds - t0
         killed.insert(target)  // until it is removed, heal restarts it with its data
         let removed = cluster.withAnyMember(excluding: target, seconds: 10) { client throws(EtcdError) in
             try Self.removeIfPresent(oldID, client)
@@ -57,19 +59,32 @@ extension NemesisRunner {
         guard case .success(let newID) = added else {
             return "member \(hex(oldID)) removed, but member add failed: \(added)"
         }
+        let changed = clock.seconds - t0 - quit
         cluster.relearn(index: target, newID: newID)
         m.initialClusterState = "existing"
         do { try cluster.start(m) } catch { return "removed, added as \(hex(newID)), start failed: \(error)" }
         var detail = "removed \(hex(oldID)), added \(hex(newID))\(asLearner ? " as learner" : "")"
+            + String(format: " (SIGQUIT exit %.2fs, remove+add %.2fs)", quit, changed)
         let started = clock.seconds
-        guard waitCaughtUp(target, seconds: 20) else { return detail + String(format: "; NOT caught up after %.1fs", clock.seconds - started) }
+        guard waitCaughtUp(target, seconds: 20) else {
+            findings.append("\(m.name) re-added as \(hex(newID)) did not catch up within 20s")
+            return detail + String(format: "; NOT caught up after %.1fs", clock.seconds - started)
+        }
         detail += String(format: "; caught up in %.2fs", clock.seconds - started)
         if asLearner {
+            var refusals: [String: Int] = [:]
             let promoted = cluster.withAnyMember(excluding: target, seconds: 15) { client throws(EtcdError) in
-                try Self.promoteIfLearner(newID, client)
+                do throws(EtcdError) { try Self.promoteIfLearner(newID, client) } catch {
+                    refusals[error.message, default: 0] += 1
+                    throw error
+                }
             }
-            if case .failure(let error) = promoted { return detail + "; promote failed: \(error)" }
-            detail += String(format: "; promoted at %.2fs", clock.seconds)
+            let refused = refusals.sorted { $0.key < $1.key }.map { "\($0.key) ×\($0.value)" }.joined(separator: ", ")
+            if case .failure(let error) = promoted {
+                findings.append("learner \(hex(newID)) (\(m.name)) caught up but could not be promoted within 15s: \(error) (refusals: \(refused))")
+                return detail + "; promote failed: \(error)"
+            }
+            detail += String(format: "; promoted at %.2fs", clock.seconds) + (refused.isEmpty ? "" : " after refusals: \(refused)")
         }
         return detail
     }

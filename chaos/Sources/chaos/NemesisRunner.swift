@@ -34,6 +34,11 @@ final class NemesisRunner {
 
     func run(_ steps: [NemesisStep], log: (String) -> Void) {
         for step in steps {
+            // A step that ran long (a membership change) may eat the next one's window.
+            if clock.seconds > step.atSeconds + step.holdSeconds {
+                log(String(format: "%6.2fs skipped %@ (its window ended at %.2fs)", clock.seconds, step.kind.rawValue, step.atSeconds + step.holdSeconds))
+                continue
+            }
             sleep(until: step.atSeconds)
             var event = apply(step)
             log(String(format: "%6.2fs fault %@ %@ %@", event.atSeconds, step.kind.rawValue, event.targets.joined(separator: ","), event.detail))
