@@ -29,7 +29,7 @@ extension EtcdIntegration {
             #expect(exited, "\(binary) still running 10 s after SIGQUIT\n\(member.stderrTail())")
             guard exited else { return }
             #expect(child.process.terminationStatus == 2)
-            #expect(member.stderrTail(lines: 400).contains("SIGQUIT: quit"))
+            #expect(member.stderrTail(lines: 1_000_000).contains("SIGQUIT: quit"))
         }
     }
 }

@@ -47,13 +47,13 @@ extension NemesisRunner {
         m.signal(SIGQUIT)
         let quit = clock.seconds - t0
         killed.insert(target)  // until it is removed, heal restarts it with its data
-        let removed = cluster.withAnyMember(excluding: target, seconds: 10) { client throws(EtcdError) in
+        let removed = cluster.withAnyMember(excluding: target, seconds: 20) { client throws(EtcdError) in
             try Self.removeIfPresent(oldID, client)
         }
         if case .failure(let error) = removed { return "member remove \(hex(oldID)) failed: \(error)" }
         killed.remove(target)
         do { try m.removeData() } catch { return "removing \(m.dataDir) failed: \(error)" }
-        let added = cluster.withAnyMember(excluding: target, seconds: 10) { client throws(EtcdError) in
+        let added = cluster.withAnyMember(excluding: target, seconds: 20) { client throws(EtcdError) in
             try Self.addIfAbsent(peerURL: m.advertisedPeerURL, asLearner: asLearner, client)
         }
         guard case .success(let newID) = added else {
@@ -67,7 +67,7 @@ extension NemesisRunner {
             + String(format: " (SIGQUIT exit %.2fs, remove+add %.2fs)", quit, changed)
         let started = clock.seconds
         guard waitCaughtUp(target, seconds: 20) else {
-            findings.append("\(m.name) re-added as \(hex(newID)) did not catch up within 20s")
+            findings.append("\(m.name) re-added as \(hex(newID)) did not catch up within 20s (\(lastCatchUp))")
             return detail + String(format: "; NOT caught up after %.1fs", clock.seconds - started)
         }
         detail += String(format: "; caught up in %.2fs", clock.seconds - started)
@@ -94,11 +94,19 @@ extension NemesisRunner {
     func waitCaughtUp(_ target: Int, seconds: Double) -> Bool {
         let goal = cluster.highestRaftIndex(excluding: target)
         let deadline = Date().addingTimeInterval(seconds)
+        var last = "no answer"
         while Date() < deadline {
-            if let s = try? cluster.admin[target].status(timeout: .milliseconds(500)), s.raftAppliedIndex >= goal, goal > 0 { return true }
-            guard cluster.members[target].isRunning else { return false }
+            do {
+                let s = try cluster.admin[target].status(timeout: .milliseconds(1000))
+                if s.raftAppliedIndex >= goal, goal > 0 { return true }
+                last = "applied \(s.raftAppliedIndex) of \(goal)"
+            } catch {
+                last = "status: \(error)"
+            }
+            guard cluster.members[target].isRunning else { last = "exited"; break }
             usleep(100_000)
         }
+        lastCatchUp = last
         return false
     }
 

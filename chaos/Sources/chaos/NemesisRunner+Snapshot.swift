@@ -40,7 +40,7 @@ extension NemesisRunner {
         killed.remove(target)
         let restarted = clock.seconds
         guard waitCaughtUp(target, seconds: 20) else {
-            findings.append("\(m.name): restarted after the log moved past a snapshot, not caught up within 20s")
+            findings.append("\(m.name): restarted after the log moved past a snapshot, not caught up within 20s (\(lastCatchUp))")
             return detail + "; NOT caught up"
         }
         let bySnapshot = Self.count("applied snapshot from the leader", inLastStartOf: m.logPath) > 0

@@ -26,6 +26,8 @@ final class NemesisRunner {
     var stressSteps = 0
     /// What a step found wrong with the cluster (a re-added member that never caught up...).
     var findings: [String] = []
+    /// Why the last catch-up wait gave up (for the finding).
+    var lastCatchUp = ""
 
     init(cluster: ChaosCluster, clock: MonotonicClock) {
         self.cluster = cluster
