@@ -33,7 +33,7 @@ struct Scenario: Sendable {
         .init(name: "kill-5", members: 5, faults: [.killLeader, .killQuorum, .termFollower], seconds: 30, keys: 3, clientsPerKey: 6,
               summary: "five members: SIGKILL leader, quorum; SIGTERM follower"),
         .init(name: "mixed-5", members: 5, faults: FaultKind.allCases, seconds: 40, keys: 4, clientsPerKey: 6,
-              summary: "every fault kind"),
+              summary: "every fault kind", memberFlags: ["--snapshot-count", "300", "--experimental-snapshot-catchup-entries", "100"]),
         .init(name: "single-1", members: 1, faults: [.killLeader, .termLeader, .pauseLeader], seconds: 20, keys: 3, clientsPerKey: 6,
               summary: "one member: kill, term, pause"),
         .init(name: "membership-3", members: 3, faults: [.replaceMember, .replaceMemberAsLearner, .moveLeader, .killLeader, .killFollower],
