@@ -43,8 +43,6 @@ enum ChildRegistry {
         }
     }
 
-    static func contains(_ pid: Int32) -> Bool { pids.withLock { $0.contains(pid) } }
-
     /// Installs handlers for SIGINT and SIGTERM: kill every member, then exit 130/143.
     /// Called once from the main thread before any run starts.
     static func installInterruptHandlers() {

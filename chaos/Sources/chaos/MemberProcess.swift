@@ -47,7 +47,6 @@ final class MemberProcess {
         }
         return child != nil
     }
-    var pid: Int32? { isRunning ? child : nil }
 
     func start(binary: String, initialCluster: String, token: String, environment: [String: String]) throws {
         precondition(!isRunning, "\(name) is already running")
