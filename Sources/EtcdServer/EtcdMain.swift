@@ -5,6 +5,7 @@ import Foundation
 public enum EtcdMain {
     public static func run(arguments: [String], environment: [String: String]) -> Int32 {
         unblockStopSignals()
+        QuitSignal.install()
         switch EtcdConfig.parse(arguments: arguments, environment: environment) {
         case .printVersion:
             FileHandle.standardOutput.write(Data(EtcdConfig.versionText(serverVersion: EtcdVersion.server).utf8))

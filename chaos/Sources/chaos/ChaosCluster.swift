@@ -17,7 +17,7 @@ final class ChaosCluster {
     private let proxy: UncheckedBox<FaultProxy>
     private(set) var admin: [EtcdClient] = []
     /// Raft member ID → index, once learned.
-    private(set) var memberIDs: [UInt64: Int] = [:]
+    var memberIDs: [UInt64: Int] = [:]
 
     init(size: Int, runDir: String, binary: String, seed: UInt64, environment: [String: String], loopThread: LoopThread) throws {
         let ports = FreePorts.take(size * 3)

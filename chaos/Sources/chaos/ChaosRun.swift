@@ -91,6 +91,7 @@ struct ChaosRun {
 
         let archive = HistoryArchive(prefix: keyPrefix + "/")
         let nemesis = NemesisRunner(cluster: cluster, clock: clock, archive: archive)
+        nemesis.keyPrefix = keyPrefix
         let steps = NemesisSchedule.make(s, seed: options.seed)
         nemesis.run(steps, log: say)
         let remaining = s.seconds - clock.seconds
@@ -99,7 +100,7 @@ struct ChaosRun {
         let _: Bool = loopThread.await { done in workload.value.stop { done(true) } }
         let _: Bool = loopThread.await { done in txns.value.stop { done(true) } }
         locks?.drain()
-        let history = loopThread.sync { workload.value.history }.sorted { $0.id < $1.id }
+        let history = (loopThread.sync { workload.value.history } + nemesis.stressHistory).sorted { $0.id < $1.id }
         let txnHistory = loopThread.sync { txns.value.history }.sorted { $0.id < $1.id }
         summary.txns = TxnCounts(txnHistory, keys: s.txnClients > 0 ? Self.txnKeys : 0)
         // Read the lease keys while they are still renewed, then stop renewing.
@@ -113,6 +114,8 @@ struct ChaosRun {
         let progress = EndOfRunChecks.progressAfterHeal(EndOfRunProbes.progress(cluster, keyPrefix: keyPrefix, seconds: 30))
         let (revision, hashes) = EndOfRunProbes.hashes(cluster, seconds: 20)
         let hashVerdict = EndOfRunChecks.hashesAgree(revision: revision, hashes)
+        let membershipVerdicts = [MembershipChecker.check(EndOfRunProbes.membership(cluster, seconds: 15), expectedNames: cluster.members.map(\.name)),
+                                  nemesis.findingsVerdict]
         let acked = EndOfRunChecks.acknowledgedWrites(history)
         let _: Bool = loopThread.await { done in watchers.value.waitFor(revision: revision, seconds: 20) { done(true) } }
         let recordings = loopThread.sync { watchers.value.stop(lastRevision: revision) }
@@ -142,7 +145,7 @@ struct ChaosRun {
         let injection = Verdict(check: "fault-injection", passed: unattributed == 0,
                                 detail: unattributed == 0 ? "every peer connection attributed to its directed link"
                                     : "\(unattributed) peer connection(s) the proxy could not attribute: link faults may not have applied")
-        summary.verdicts = [lin, progress, hashVerdict, ackVerdict, watchVerdict, liveWatchVerdict, leaseVerdict, injection]
+        summary.verdicts = [lin, progress, hashVerdict, ackVerdict, watchVerdict, liveWatchVerdict, leaseVerdict, injection] + membershipVerdicts
         if s.txnClients > 0 { summary.verdicts.append(Self.checkTxns(txnHistory, events: events, keyPrefix: keyPrefix)) }
         if let locks { summary.verdicts.append(locks.verdict(events: events, lastRevision: revision, runDir: runDir)) }
         return finish(summary, cluster: cluster, history: history, txns: txnHistory, say: say)

@@ -17,11 +17,25 @@ enum FaultKind: String, CaseIterable, Sendable, Codable {
     /// The server crashes itself (NemesisRunner+CrashPoints.swift): at an armed crash point, or
     /// on SIGUSR2 losing what its WAL had not fsynced.
     case crashPoint, crashLostUnsynced
+    // Membership and load (NemesisRunner+Membership.swift, NemesisRunner+Snapshot.swift, NemesisRunner+Stress.swift).
+    case moveLeader, replaceMember, replaceMemberAsLearner
+    case killFollowerUntilSnapshot, killLeaderUntilSnapshot
+    case stress
+
+    /// Steps that run to completion inside their window (a member removed and added back and
+    /// caught up; a member down until the log passed a snapshot) get a window that fits them.
+    var minimumHoldSeconds: Double {
+        switch self {
+        case .replaceMember, .replaceMemberAsLearner: 5
+        case .killFollowerUntilSnapshot, .killLeaderUntilSnapshot: 7
+        default: 0
+        }
+    }
 
     /// Faults on peer links make no sense with one member.
     var needsPeers: Bool {
         switch self {
-        case .killLeader, .killFollower, .termLeader, .termFollower, .pauseLeader, .pauseFollower, .killQuorum: false
+        case .killLeader, .killFollower, .termLeader, .termFollower, .pauseLeader, .pauseFollower, .killQuorum, .stress: false
         case .compact, .defrag: false
         case .crashPoint, .crashLostUnsynced: false
         default: true
@@ -50,8 +64,10 @@ enum NemesisSchedule {
             let hold = Double.random(in: 1.0...3.0, using: &rng)
             guard t + hold <= scenario.seconds - 1 else { break }
             let kind = kinds[Int.random(in: 0..<kinds.count, using: &rng)]
-            steps.append(NemesisStep(atSeconds: t, kind: kind, holdSeconds: hold, pick: rng.next()))
-            t += hold + Double.random(in: 0.8...2.0, using: &rng)
+            let held = max(hold, kind.minimumHoldSeconds)
+            guard t + held <= scenario.seconds - 1 else { break }
+            steps.append(NemesisStep(atSeconds: t, kind: kind, holdSeconds: held, pick: rng.next()))
+            t += held + Double.random(in: 0.8...2.0, using: &rng)
         }
         return steps
     }

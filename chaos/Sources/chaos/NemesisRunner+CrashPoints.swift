@@ -151,7 +151,7 @@ extension NemesisRunner {
 
     private func start(_ m: MemberProcess, extra: [String: String]) throws {
         try m.start(binary: cluster.binary, initialCluster: cluster.initialCluster, token: cluster.token,
-                    environment: cluster.environment.merging(extra) { $1 })
+                    environment: try cluster.environment(for: m).merging(extra) { $1 })
     }
 
     /// The last line of the member's log holding `text` after its last start.

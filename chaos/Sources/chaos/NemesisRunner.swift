@@ -25,6 +25,15 @@ final class NemesisRunner {
     var clockWindows: [ClockAllowance.Window] = []
     /// Members started with a crash point armed: index → the point (NemesisRunner+CrashPoints).
     var crashArmed: [Int: String] = [:]
+    /// The workload's key prefix (stress clients write under it, so watchers see their events).
+    var keyPrefix = "chaos"
+    /// Operations of the stress clients, checked with the workload's.
+    var stressHistory: [RegisterOperation] = []
+    var stressSteps = 0
+    /// What a step found wrong with the cluster (a re-added member that never caught up...).
+    var findings: [String] = []
+    /// Why the last catch-up wait gave up (for the finding).
+    var lastCatchUp = ""
 
     init(cluster: ChaosCluster, clock: MonotonicClock, archive: HistoryArchive) {
         self.cluster = cluster
@@ -34,6 +43,11 @@ final class NemesisRunner {
 
     func run(_ steps: [NemesisStep], log: (String) -> Void) {
         for step in steps {
+            // A step that ran long (a membership change) may eat the next one's window.
+            if clock.seconds > step.atSeconds + step.holdSeconds {
+                log(String(format: "%6.2fs skipped %@ (its window ended at %.2fs)", clock.seconds, step.kind.rawValue, step.atSeconds + step.holdSeconds))
+                continue
+            }
             sleep(until: step.atSeconds)
             var event = apply(step)
             log(String(format: "%6.2fs fault %@ %@ %@", event.atSeconds, step.kind.rawValue, event.targets.joined(separator: ","), event.detail))
@@ -52,7 +66,7 @@ final class NemesisRunner {
     var n: Int { cluster.members.count }
 
     /// Candidates other than the leader, ordered; `pick` chooses deterministically among them.
-    private func others(than leader: Int) -> [Int] { (0..<n).filter { $0 != leader } }
+    func others(than leader: Int) -> [Int] { (0..<n).filter { $0 != leader } }
 
     private func apply(_ step: NemesisStep) -> FaultEvent {
         let at = clock.seconds
@@ -107,6 +121,8 @@ final class NemesisRunner {
             targets = [step.kind == .clockSkewLeader ? leader : follower]
             detail = skewClock(targets[0], pick: step.pick)
         case .crashPoint, .crashLostUnsynced: (targets, detail) = applyCrash(step, leader: leader, follower: follower)
+        case .moveLeader, .replaceMember, .replaceMemberAsLearner, .killFollowerUntilSnapshot, .killLeaderUntilSnapshot, .stress:
+            (targets, detail) = applyExtended(step, leader: leader, follower: follower)
         }
         return FaultEvent(atSeconds: at, kind: step.kind, targets: targets.map { "m\($0 + 1)" }, detail: detail)
     }
@@ -127,7 +143,7 @@ final class NemesisRunner {
         return [leader] + rest.prefix(size - 1)
     }
 
-    private func signal(_ targets: [Int], _ sig: Int32) {
+    func signal(_ targets: [Int], _ sig: Int32) {
         for t in targets {
             cluster.members[t].signal(sig)
             if sig == SIGSTOP { paused.insert(t) } else { killed.insert(t) }

@@ -41,7 +41,7 @@ struct Scenario: Sendable {
         .init(name: "kill-5", members: 5, faults: [.killLeader, .killQuorum, .termFollower], seconds: 30, keys: 3, clientsPerKey: 6,
               summary: "five members: SIGKILL leader, quorum; SIGTERM follower"),
         .init(name: "mixed-5", members: 5, faults: FaultKind.allCases, seconds: 40, keys: 4, clientsPerKey: 6,
-              summary: "every fault kind"),
+              summary: "every fault kind", memberFlags: ["--snapshot-count", "300", "--experimental-snapshot-catchup-entries", "100"]),
         .init(name: "compact-3", members: 3, faults: [.compact, .defrag, .killFollower], seconds: 30, keys: 3, clientsPerKey: 6,
               summary: "compaction at recent revisions, defrag, SIGKILL follower; watchers resume across compaction"),
         .init(name: "single-1", members: 1, faults: [.killLeader, .termLeader, .pauseLeader], seconds: 20, keys: 3, clientsPerKey: 6,
@@ -61,6 +61,13 @@ struct Scenario: Sendable {
         .init(name: "lostunsynced-1", members: 1, faults: [.crashLostUnsynced, .pauseLeader], seconds: 8, keys: 2, clientsPerKey: 5,
               summary: "smoke-single with SIGKILL replaced by a crash losing unsynced WAL writes",
               memberEnvironment: ["KEEL_DISK_FAULTS": "lostUnsynced"]),
+        .init(name: "membership-3", members: 3, faults: [.replaceMember, .replaceMemberAsLearner, .moveLeader, .killLeader, .killFollower],
+              seconds: 40, keys: 3, clientsPerKey: 6, summary: "remove a follower and add it back (also as a learner, promoted), move leader, SIGKILL"),
+        .init(name: "snapshot-3", members: 3, faults: [.killFollowerUntilSnapshot, .killLeaderUntilSnapshot], seconds: 40, keys: 3,
+              clientsPerKey: 6, summary: "SIGKILL follower or leader until the log passed a snapshot; catch up by snapshot",
+              memberFlags: ["--snapshot-count", "300", "--experimental-snapshot-catchup-entries", "100"]),
+        .init(name: "stress-3", members: 3, faults: [.stress], seconds: 30, keys: 3, clientsPerKey: 6,
+              summary: "no fault: 16 more clients for each step's duration"),
     ]
 
     static let matrix = all.filter { !$0.name.hasPrefix("smoke-") }
