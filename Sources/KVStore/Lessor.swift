@@ -104,6 +104,14 @@ public final class Lessor {
         return lease.ttlSeconds
     }
 
+    /// True when `id` has expired on this primary and its revoke is not applied yet. A keep-alive
+    /// for it must wait: answering "gone" now would be wrong if a new leader takes over before
+    /// the revoke commits (it restores the lease with a fresh TTL), as etcd's lessor waits too.
+    public func awaitsRevoke(_ id: LeaseID, nowMilliseconds: UInt64) -> Bool {
+        guard isPrimary, let expiry = leasesByID[id]?.expiryMilliseconds else { return false }
+        return expiry <= nowMilliseconds
+    }
+
     /// Leases whose expiry has passed, soonest first, at most `limit` of them; the server
     /// proposes a revoke for each (and may ask again: they stay until the revoke is applied).
     public func expired(nowMilliseconds: UInt64, limit: Int = 1000) -> [LeaseID] {

@@ -62,6 +62,24 @@ import Testing
         #expect(s.store.lessor.expired(nowMilliseconds: start + 10_000) == [LeaseID(2)])
     }
 
+    /// An expired lease waits for its revoke: a keep-alive must not be told "gone" (nor renew
+    /// it) until the revoke is applied; a member that is not primary never says it waits.
+    @Test func expiredLeaseAwaitsRevokeUntilApplied() throws {
+        let s = try TestStore()
+        let start = s.now
+        _ = try s.grant(id: 1, ttl: 5)
+        #expect(!s.store.lessor.awaitsRevoke(LeaseID(1), nowMilliseconds: start + 4_999))
+        #expect(s.store.lessor.awaitsRevoke(LeaseID(1), nowMilliseconds: start + 5_000))
+        #expect(!s.store.lessor.awaitsRevoke(LeaseID(9), nowMilliseconds: start + 5_000))
+        s.store.lessor.demote()
+        #expect(!s.store.lessor.awaitsRevoke(LeaseID(1), nowMilliseconds: start + 5_000))
+        s.store.lessor.promote(nowMilliseconds: start + 5_000)  // a new term: a fresh full TTL
+        #expect(!s.store.lessor.awaitsRevoke(LeaseID(1), nowMilliseconds: start + 9_999))
+        #expect(s.store.lessor.awaitsRevoke(LeaseID(1), nowMilliseconds: start + 10_000))
+        try s.revoke(id: 1)
+        #expect(!s.store.lessor.awaitsRevoke(LeaseID(1), nowMilliseconds: start + 10_000))
+    }
+
     @Test func restartResetsExpiryToFullTTL() throws {
         let s = try TestStore()
         let start = s.now

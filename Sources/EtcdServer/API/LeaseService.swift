@@ -63,6 +63,9 @@ struct LeaseService {
         guard member.isLeader else {
             return stream.finish(member.leader == .none ? EtcdError.noLeader.status : EtcdError.notLeader.status)
         }
+        if member.store.lessor.awaitsRevoke(LeaseID(request.id), nowMilliseconds: member.clock.nowMilliseconds) {
+            return keepAliveAfterRevoke(request, stream, deadline: member.loop.nowMilliseconds + Self.revokeWaitMilliseconds)
+        }
         var response = Etcdserverpb_LeaseKeepAliveResponse()
         response.id = request.id
         // etcd answers an unknown lease with TTL 0 rather than an error.
@@ -70,6 +73,26 @@ struct LeaseService {
         response.header = member.header()
         if !stream.send(response) {
             stream.finish(EtcdError.tooManyRequests.status)
+        }
+    }
+
+    /// How long a keep-alive for an expired lease waits for its revoke before the stream ends.
+    static let revokeWaitMilliseconds: UInt64 = 10_000
+
+    /// A keep-alive for a lease that expired but whose revoke is still going through Raft is
+    /// answered once the revoke is applied (TTL 0). If this member stops leading first, the new
+    /// leader owns the lease (it may keep it alive), so the stream ends with the leader error
+    /// and the client asks again there. etcd's lessor waits the same way.
+    private func keepAliveAfterRevoke(_ request: Etcdserverpb_LeaseKeepAliveRequest,
+                                      _ stream: any ResponseStream<Etcdserverpb_LeaseKeepAliveResponse>, deadline: UInt64) {
+        _ = member.loop.schedule(afterMilliseconds: 20) { [self] in
+            guard !stream.isClosed else { return }
+            guard member.isLeader else { return keepAlive(request, stream) }
+            guard member.store.lessor.awaitsRevoke(LeaseID(request.id), nowMilliseconds: member.clock.nowMilliseconds) else {
+                return keepAlive(request, stream)
+            }
+            guard member.loop.nowMilliseconds < deadline else { return stream.finish(EtcdError.requestTimedOut.status) }
+            keepAliveAfterRevoke(request, stream, deadline: deadline)
         }
     }
 
