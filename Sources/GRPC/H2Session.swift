@@ -65,6 +65,12 @@ final class H2Session {
         H2Error.mustSucceed(nghttp2_option_new(&option), "nghttp2_option_new")
         defer { nghttp2_option_del(option) }
         nghttp2_option_set_no_http_messaging(option, 1)
+        // nghttp2's rapid-reset guard (1000 RST_STREAMs, then 33 a second) tears the connection
+        // down with GOAWAY. gRPC clients reset every stream they cancel — etcd's KeepAliveOnce
+        // does for each call — so a busy, honest client crosses it within seconds (etcd's
+        // grpc-go server has no such limit). Handlers here are bounded and cheap; the guard
+        // stays, only for floods far beyond any client's call rate.
+        if isServer { nghttp2_option_set_stream_reset_rate_limit(option, 100_000, 50_000) }
         let status = isServer ? nghttp2_session_server_new2(&created, callbacks, userData, option)
                               : nghttp2_session_client_new2(&created, callbacks, userData, option)
         try H2Error.check(status, "nghttp2_session_new")

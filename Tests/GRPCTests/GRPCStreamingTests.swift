@@ -100,6 +100,44 @@ typealias UInt32Value = Google_Protobuf_UInt32Value
         #expect(outcome == Outcome(serverCancelled: true, clientCode: .cancelled))
     }
 
+    /// etcd's KeepAliveOnce opens a stream, reads one answer and cancels (RST_STREAM). Thousands
+    /// of those in a row on one connection are an honest client, not a rapid-reset flood: every
+    /// call must be answered and the connection must stay up (nghttp2's default guard sent
+    /// GOAWAY after 1,000).
+    @Test func thousandsOfCancelledStreamsKeepTheConnection() async throws {
+        let harness = try LoopHarness()
+        defer { harness.stop() }
+        struct Outcome: Sendable, Equatable { var answered: Int; var failures: Int }
+        let total = 3000
+        let outcome: Outcome? = await harness.run { loop, done in
+            var answered = 0
+            var failures = 0
+            withServerAndClient(loop: loop, configure: { server in
+                server.stream("/test.Lease/KeepAlive") { (stream: ServerStream<StringValue, StringValue>) in
+                    stream.onMessage = { request in _ = stream.send(string("ttl:" + request.value)) }
+                }
+            }, { _, client, _ in
+                func call(_ index: Int) {
+                    guard index < total else { return done(Outcome(answered: answered, failures: failures)) }
+                    let stream = client.stream("/test.Lease/KeepAlive", requestType: StringValue.self, responseType: StringValue.self)
+                    var gotAnswer = false
+                    stream.onMessage = { _ in
+                        gotAnswer = true
+                        answered += 1
+                        stream.cancel()
+                    }
+                    stream.onFinish = { _ in
+                        if !gotAnswer { failures += 1 }
+                        call(index + 1)
+                    }
+                    stream.send(string("\(index)"))
+                }
+                call(0)
+            }, failed: { _ in done(Outcome(answered: -1, failures: -1)) })
+        }
+        #expect(outcome == Outcome(answered: total, failures: 0))
+    }
+
     @Test func garbageBytesCloseOnlyThatConnection() async throws {
         let harness = try LoopHarness()
         defer { harness.stop() }
