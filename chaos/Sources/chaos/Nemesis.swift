@@ -5,6 +5,15 @@ import ChaosCheckers
 enum FaultKind: String, CaseIterable, Sendable, Codable {
     case killLeader, killFollower, killQuorum
     case termLeader, termFollower
+    /// The rest of etcd's functional-tester cases (NemesisRunner+Functional.swift): every member
+    /// or a quorum killed or terminated; a quorum's or every peer port blackholed; the peer
+    /// links of the leader, a follower or a quorum delayed by a seeded random amount.
+    case killAll, termQuorum, termAll
+    case blackholeQuorum, blackholeAll
+    case delayLeader, delayFollower, delayQuorum
+    /// The leader's or a follower's links cut and healed again and again through the hold
+    /// (seeded 150-500 ms each way): a flapping partition.
+    case flapLeader, flapFollower
     case pauseLeader, pauseFollower
     case isolateLeader, isolateFollower
     case majorityMinority
@@ -36,6 +45,7 @@ enum FaultKind: String, CaseIterable, Sendable, Codable {
     var needsPeers: Bool {
         switch self {
         case .killLeader, .killFollower, .termLeader, .termFollower, .pauseLeader, .pauseFollower, .killQuorum, .stress: false
+        case .killAll, .termQuorum, .termAll: false
         case .compact, .defrag: false
         case .crashPoint, .crashLostUnsynced: false
         default: true

@@ -80,6 +80,18 @@ final class NemesisRunner {
         case .killQuorum: targets = quorum(leader: leader, pick: step.pick); signal(targets, SIGKILL)
         case .termLeader: targets = [leader]; signal(targets, SIGTERM)
         case .termFollower: targets = [follower]; signal(targets, SIGTERM)
+        case .killAll: targets = Array(0..<n); signal(targets, SIGKILL)
+        case .termQuorum: targets = quorum(leader: leader, pick: step.pick); signal(targets, SIGTERM)
+        case .termAll: targets = Array(0..<n); signal(targets, SIGTERM)
+        case .blackholeQuorum, .blackholeAll, .delayLeader, .delayFollower, .delayQuorum:
+            targets = step.kind == .blackholeAll ? Array(0..<n)
+                : step.kind == .delayLeader ? [leader]
+                : step.kind == .delayFollower ? [follower]
+                : quorum(leader: leader, pick: step.pick)
+            detail = faultPeerPorts(of: targets, step)
+        case .flapLeader, .flapFollower:
+            targets = [step.kind == .flapLeader ? leader : follower]
+            detail = flapDuringHold(targets[0], step)
         case .pauseLeader: targets = [leader]; signal(targets, SIGSTOP)
         case .pauseFollower: targets = [follower]; signal(targets, SIGSTOP)
         case .isolateLeader, .isolateFollower:
