@@ -73,17 +73,11 @@ final class LockWorkload {
     /// (each is bounded by its timeout).
     func stop(onDrained: @escaping () -> Void) {
         stopping = true
-        waitDrained(onDrained)
-    }
-
-    private func waitDrained(_ done: @escaping () -> Void) {
-        guard inFlight == 0 else {
-            loop.schedule(afterMilliseconds: 20) { [weak self] in self?.waitDrained(done) }
-            return
+        loop.whenDrained({ [weak self] in self?.inFlight ?? 0 }) { [weak self] in
+            for c in self?.clients ?? [] { c.connection.close() }
+            self?.nemesis.close()
+            onDrained()
         }
-        for c in clients { c.connection.close() }
-        nemesis.close()
-        done()
     }
 
     // MARK: One attempt: lease, Lock, probe, fenced writes, Unlock

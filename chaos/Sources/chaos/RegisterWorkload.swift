@@ -56,16 +56,10 @@ final class RegisterWorkload {
     /// Stops issuing; `onDrained` runs once every operation in flight has completed.
     func stop(onDrained: @escaping () -> Void) {
         stopping = true
-        waitDrained(onDrained)
-    }
-
-    private func waitDrained(_ done: @escaping () -> Void) {
-        if inFlight == 0 {
-            for c in clients { c.connection.close() }
-            done()
-            return
+        loop.whenDrained({ [weak self] in self?.inFlight ?? 0 }) { [weak self] in
+            for c in self?.clients ?? [] { c.connection.close() }
+            onDrained()
         }
-        loop.schedule(afterMilliseconds: 20) { [weak self] in self?.waitDrained(done) }
     }
 
     private func issue(_ i: Int) {
